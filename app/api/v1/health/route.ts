@@ -1,0 +1,23 @@
+import { sql } from "drizzle-orm";
+import { getDb } from "@/lib/db";
+import { getRedis } from "@/lib/redis";
+
+export const dynamic = "force-dynamic";
+
+async function check(fn: () => Promise<unknown>, ms = 2000): Promise<"ok" | "error"> {
+  try {
+    await Promise.race([fn(), new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), ms))]);
+    return "ok";
+  } catch {
+    return "error";
+  }
+}
+
+export async function GET(): Promise<Response> {
+  const [db, redis] = await Promise.all([
+    check(async () => (await getDb()).execute(sql`SELECT 1`)),
+    check(async () => (await getRedis()).client.ping()),
+  ]);
+  const status = db === "ok" && redis === "ok" ? "ok" : "degraded";
+  return Response.json({ status, db, redis }, { status: status === "ok" ? 200 : 503, headers: { "Cache-Control": "no-store" } });
+}

@@ -1,0 +1,373 @@
+// The whole Tollgate data model. Money is bigint micro-USD (columns end in _micros).
+// Constraints that protect money live here (CHECKs, unique keys); the append-only
+// trigger on ledger_entries is in a hand-written migration (see db/migrations).
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+const micros = (name: string) => bigint(name, { mode: "bigint" });
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+const createdAt = () => ts("created_at").notNull().defaultNow();
+
+export const roleEnum = pgEnum("member_role", ["owner", "admin", "finance", "member"]);
+export const tierEnum = pgEnum("key_tier", ["standard", "enhanced", "professional", "enterprise"]);
+export const providerEnum = pgEnum("provider", ["openai", "anthropic", "mock"]);
+export const modelKindEnum = pgEnum("model_kind", ["chat", "embedding"]);
+export const holdStatusEnum = pgEnum("hold_status", ["pending", "settled", "released"]);
+export const lotKindEnum = pgEnum("lot_kind", ["paid", "grant", "promo"]);
+export const entryTypeEnum = pgEnum("ledger_entry_type", [
+  "topup",
+  "grant",
+  "charge",
+  "refund",
+  "adjustment",
+  "expiry",
+  "byok_fee",
+]);
+export const usageSourceEnum = pgEnum("usage_source", ["reported", "estimated", "hold", "none"]);
+export const disputeStatusEnum = pgEnum("dispute_status", ["open", "under_review", "refunded", "rejected"]);
+export const checkoutStatusEnum = pgEnum("checkout_status", ["open", "fulfilled", "expired"]);
+
+export const users = pgTable("users", {
+  id: text("id").primaryKey(), // usr_
+  email: text("email").notNull().unique(), // stored lower-cased
+  name: text("name"),
+  passwordHash: text("password_hash"), // null for OAuth-only users
+  isStaff: boolean("is_staff").notNull().default(false),
+  createdAt: createdAt(),
+});
+
+export const accounts = pgTable(
+  "accounts",
+  {
+    id: text("id").primaryKey(), // acct_
+    name: text("name").notNull(),
+    balanceMicros: micros("balance_micros").notNull().default(sql`0`),
+    heldMicros: micros("held_micros").notNull().default(sql`0`),
+    concurrencyLimit: integer("concurrency_limit").notNull().default(10),
+    lowBalanceThresholdMicros: micros("low_balance_threshold_micros"),
+    lastPaidTopupAt: ts("last_paid_topup_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check("accounts_held_nonneg", sql`${t.heldMicros} >= 0`),
+    check("accounts_concurrency_pos", sql`${t.concurrencyLimit} > 0`),
+  ],
+);
+
+export const memberships = pgTable(
+  "memberships",
+  {
+    accountId: text("account_id").notNull().references(() => accounts.id),
+    userId: text("user_id").notNull().references(() => users.id),
+    role: roleEnum("role").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.userId] }), index("memberships_user_idx").on(t.userId)],
+);
+
+// Invitations for emails that have no user yet; applied when that email signs up.
+export const invitations = pgTable(
+  "invitations",
+  {
+    id: text("id").primaryKey(), // inv_
+    accountId: text("account_id").notNull().references(() => accounts.id),
+    email: text("email").notNull(),
+    role: roleEnum("role").notNull(),
+    invitedBy: text("invited_by").references(() => users.id),
+    acceptedAt: ts("accepted_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("invitations_account_email_uq").on(t.accountId, t.email)],
+);
+
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(), // key_
+    accountId: text("account_id").notNull().references(() => accounts.id),
+    name: text("name").notNull(),
+    keyHash: text("key_hash").notNull().unique(), // hex SHA-256 of the plaintext key
+    prefix: text("prefix").notNull(),
+    last4: text("last4").notNull(),
+    tier: tierEnum("tier").notNull().default("standard"),
+    customRpm: integer("custom_rpm"), // staff-negotiated limit; overrides the tier
+    dailySpendCapMicros: micros("daily_spend_cap_micros"),
+    creditLimitMicros: micros("credit_limit_micros"), // lifetime
+    spentMicros: micros("spent_micros").notNull().default(sql`0`), // lifetime settled charges
+    heldMicros: micros("held_micros").notNull().default(sql`0`), // open holds placed by this key
+    expiresAt: ts("expires_at"),
+    revokedAt: ts("revoked_at"),
+    graceUntil: ts("grace_until"), // set on the old key when rotated
+    rotatedFrom: text("rotated_from"),
+    lastUsedAt: ts("last_used_at"),
+    createdBy: text("created_by").references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("api_keys_account_idx").on(t.accountId),
+    check("api_keys_held_nonneg", sql`${t.heldMicros} >= 0`),
+    check("api_keys_spent_nonneg", sql`${t.spentMicros} >= 0`),
+    check("api_keys_custom_rpm_pos", sql`${t.customRpm} IS NULL OR ${t.customRpm} > 0`),
+  ],
+);
+
+// Per key and UTC day: settled spend plus open holds, so a daily cap holds under concurrency.
+export const apiKeyDailySpend = pgTable(
+  "api_key_daily_spend",
+  {
+    keyId: text("key_id").notNull().references(() => apiKeys.id),
+    day: date("day", { mode: "string" }).notNull(),
+    spentMicros: micros("spent_micros").notNull().default(sql`0`),
+    heldMicros: micros("held_micros").notNull().default(sql`0`),
+  },
+  (t) => [
+    primaryKey({ columns: [t.keyId, t.day] }),
+    check("key_daily_held_nonneg", sql`${t.heldMicros} >= 0`),
+  ],
+);
+
+export const models = pgTable(
+  "models",
+  {
+    id: text("id").primaryKey(), // public id, e.g. mock-small
+    provider: providerEnum("provider").notNull(),
+    upstreamModel: text("upstream_model").notNull(),
+    kind: modelKindEnum("kind").notNull().default("chat"),
+    inputPriceMicrosPerMtok: micros("input_price_micros_per_mtok").notNull(),
+    outputPriceMicrosPerMtok: micros("output_price_micros_per_mtok").notNull().default(sql`0`),
+    cachedInputPriceMicrosPerMtok: micros("cached_input_price_micros_per_mtok"),
+    contextWindow: integer("context_window").notNull(),
+    maxOutputTokens: integer("max_output_tokens").notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    updatedAt: createdAt(),
+  },
+  (t) => [
+    check("models_prices_nonneg", sql`${t.inputPriceMicrosPerMtok} >= 0 AND ${t.outputPriceMicrosPerMtok} >= 0`),
+    check("models_max_output_pos", sql`${t.maxOutputTokens} > 0`),
+  ],
+);
+
+export const holds = pgTable(
+  "holds",
+  {
+    id: text("id").primaryKey(), // hold_
+    accountId: text("account_id").notNull().references(() => accounts.id),
+    keyId: text("key_id").references(() => apiKeys.id),
+    requestId: text("request_id").notNull().unique(),
+    amountMicros: micros("amount_micros").notNull(),
+    status: holdStatusEnum("status").notNull().default("pending"),
+    chargedMicros: micros("charged_micros"),
+    day: date("day", { mode: "string" }), // UTC day of the key's daily-spend bucket
+    expiresAt: ts("expires_at").notNull(),
+    createdAt: createdAt(),
+    settledAt: ts("settled_at"),
+  },
+  (t) => [
+    check("holds_amount_pos", sql`${t.amountMicros} > 0`),
+    check("holds_charged_nonneg", sql`${t.chargedMicros} IS NULL OR ${t.chargedMicros} >= 0`),
+    index("holds_pending_expiry_idx").on(t.expiresAt).where(sql`${t.status} = 'pending'`),
+    index("holds_account_idx").on(t.accountId),
+  ],
+);
+
+export const creditLots = pgTable(
+  "credit_lots",
+  {
+    id: text("id").primaryKey(), // lot_
+    accountId: text("account_id").notNull().references(() => accounts.id),
+    kind: lotKindEnum("kind").notNull(),
+    originalMicros: micros("original_micros").notNull(),
+    remainingMicros: micros("remaining_micros").notNull(),
+    expiresAt: ts("expires_at").notNull(),
+    stripeSessionId: text("stripe_session_id").unique(), // idempotency key of a paid top-up
+    stripePaymentIntentId: text("stripe_payment_intent_id"),
+    reason: text("reason"),
+    reminded30At: ts("reminded_30_at"),
+    reminded7At: ts("reminded_7_at"),
+    expiredAt: ts("expired_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check("lots_original_pos", sql`${t.originalMicros} > 0`),
+    check("lots_remaining_range", sql`${t.remainingMicros} >= 0 AND ${t.remainingMicros} <= ${t.originalMicros}`),
+    index("lots_account_expiry_idx").on(t.accountId, t.expiresAt),
+    index("lots_payment_intent_idx").on(t.stripePaymentIntentId),
+  ],
+);
+
+export const ledgerEntries = pgTable(
+  "ledger_entries",
+  {
+    seq: bigserial("seq", { mode: "bigint" }).notNull().unique(), // total order for running balances
+    id: text("id").primaryKey(), // le_
+    accountId: text("account_id").notNull().references(() => accounts.id),
+    type: entryTypeEnum("type").notNull(),
+    amountMicros: micros("amount_micros").notNull(), // signed
+    balanceAfterMicros: micros("balance_after_micros").notNull(),
+    requestId: text("request_id"),
+    holdId: text("hold_id"),
+    lotId: text("lot_id"), // the lot a topup/grant/expiry/refund touched
+    disputeId: text("dispute_id"),
+    stripeReference: text("stripe_reference"), // session id (topup) or refund id (refund)
+    description: text("description"),
+    createdBy: text("created_by"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("ledger_account_seq_idx").on(t.accountId, t.seq),
+    index("ledger_created_idx").on(t.createdAt),
+    index("ledger_request_idx").on(t.requestId),
+    uniqueIndex("ledger_charge_hold_uq").on(t.holdId).where(sql`${t.type} IN ('charge','byok_fee')`),
+    uniqueIndex("ledger_refund_ref_uq").on(t.stripeReference).where(sql`${t.type} = 'refund'`),
+    uniqueIndex("ledger_topup_ref_uq").on(t.stripeReference).where(sql`${t.type} = 'topup'`),
+    uniqueIndex("ledger_dispute_adjustment_uq").on(t.disputeId).where(sql`${t.type} = 'adjustment' AND ${t.disputeId} IS NOT NULL`),
+  ],
+);
+
+// How each negative entry drew down lots (a charge may span several lots, FIFO by expiry).
+export const lotAllocations = pgTable(
+  "lot_allocations",
+  {
+    entryId: text("entry_id").notNull(),
+    lotId: text("lot_id").notNull().references(() => creditLots.id),
+    amountMicros: micros("amount_micros").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.entryId, t.lotId] }), check("alloc_pos", sql`${t.amountMicros} > 0`)],
+);
+
+export const requests = pgTable(
+  "requests",
+  {
+    id: text("id").primaryKey(), // req_
+    accountId: text("account_id").notNull().references(() => accounts.id),
+    keyId: text("key_id").references(() => apiKeys.id),
+    model: text("model"),
+    endpoint: text("endpoint").notNull(),
+    stream: boolean("stream").notNull().default(false),
+    statusCode: integer("status_code"),
+    inputTokens: integer("input_tokens").notNull().default(0),
+    outputTokens: integer("output_tokens").notNull().default(0),
+    costMicros: micros("cost_micros").notNull().default(sql`0`),
+    holdMicros: micros("hold_micros").notNull().default(sql`0`),
+    holdId: text("hold_id"),
+    usageSource: usageSourceEnum("usage_source").notNull().default("none"),
+    errorCode: text("error_code"),
+    latencyMs: integer("latency_ms"),
+    ttfbMs: integer("ttfb_ms"),
+    maxTokensClamped: integer("max_tokens_clamped"),
+    byok: boolean("byok").notNull().default(false),
+    clientIpHash: text("client_ip_hash"),
+    createdAt: createdAt(),
+    completedAt: ts("completed_at"),
+  },
+  (t) => [
+    index("requests_account_created_idx").on(t.accountId, t.createdAt),
+    index("requests_key_created_idx").on(t.keyId, t.createdAt),
+  ],
+);
+
+export const disputes = pgTable(
+  "disputes",
+  {
+    id: text("id").primaryKey(), // dsp_
+    accountId: text("account_id").notNull().references(() => accounts.id),
+    openedBy: text("opened_by").references(() => users.id),
+    ledgerEntryId: text("ledger_entry_id"),
+    requestId: text("request_id"),
+    reason: text("reason").notNull(),
+    amountMicros: micros("amount_micros"), // amount the customer asks back; null = whole charge
+    status: disputeStatusEnum("status").notNull().default("open"),
+    refundMicros: micros("refund_micros"),
+    resolvedBy: text("resolved_by").references(() => users.id),
+    resolutionNote: text("resolution_note"),
+    createdAt: createdAt(),
+    updatedAt: createdAt(),
+  },
+  (t) => [
+    index("disputes_account_idx").on(t.accountId),
+    index("disputes_status_idx").on(t.status),
+    check("disputes_amount_pos", sql`${t.amountMicros} IS NULL OR ${t.amountMicros} > 0`),
+  ],
+);
+
+export const disputeMessages = pgTable(
+  "dispute_messages",
+  {
+    id: text("id").primaryKey(), // dmsg_
+    disputeId: text("dispute_id").notNull().references(() => disputes.id),
+    authorId: text("author_id").references(() => users.id),
+    fromStaff: boolean("from_staff").notNull().default(false),
+    body: text("body").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("dispute_messages_dispute_idx").on(t.disputeId)],
+);
+
+export const notifications = pgTable(
+  "notifications",
+  {
+    id: text("id").primaryKey(), // ntf_
+    accountId: text("account_id").notNull().references(() => accounts.id),
+    kind: text("kind").notNull(), // credits_expiring | low_balance | dispute_update | ...
+    title: text("title").notNull(),
+    body: text("body").notNull(),
+    dedupeKey: text("dedupe_key").unique(), // one reminder per lot per threshold, etc.
+    readAt: ts("read_at"),
+    emailedAt: ts("emailed_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("notifications_account_idx").on(t.accountId, t.createdAt)],
+);
+
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(), // aud_
+    accountId: text("account_id"),
+    actorUserId: text("actor_user_id"),
+    actorKind: text("actor_kind").notNull(), // user | staff | system | cli
+    action: text("action").notNull(), // e.g. key.create
+    targetType: text("target_type"),
+    targetId: text("target_id"),
+    data: jsonb("data"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("audit_account_idx").on(t.accountId, t.createdAt), index("audit_created_idx").on(t.createdAt)],
+);
+
+export const processedWebhookEvents = pgTable("processed_webhook_events", {
+  eventId: text("event_id").primaryKey(),
+  type: text("type").notNull(),
+  processedAt: createdAt(),
+});
+
+// Checkout Sessions we created, so the success page and fulfilment can find the account.
+export const checkoutSessions = pgTable(
+  "checkout_sessions",
+  {
+    id: text("id").primaryKey(), // Stripe cs_… (or sim_cs_… for simulated payments)
+    accountId: text("account_id").notNull().references(() => accounts.id),
+    amountMicros: micros("amount_micros").notNull(),
+    status: checkoutStatusEnum("status").notNull().default("open"),
+    simulated: boolean("simulated").notNull().default(false),
+    createdBy: text("created_by").references(() => users.id),
+    createdAt: createdAt(),
+    fulfilledAt: ts("fulfilled_at"),
+  },
+  (t) => [check("checkout_amount_pos", sql`${t.amountMicros} > 0`)],
+);

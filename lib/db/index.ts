@@ -1,0 +1,111 @@
+// One database handle per process. DATABASE_URL → node-postgres pool; unset → embedded PGlite
+// persisted under DATA_DIR. Both are PostgreSQL, so every query and migration is shared.
+import fs from "node:fs";
+import path from "node:path";
+import { sql } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import * as schema from "@/db/schema";
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+/** A transaction handle; accepts the same queries as Db. */
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+export type DbOrTx = Db | Tx;
+
+export interface DbHandle {
+  db: Db;
+  kind: "postgres" | "pglite";
+  close(): Promise<void>;
+}
+
+const MIGRATIONS_DIR = path.join(process.cwd(), "db", "migrations");
+// Any fixed number; all instances agree on it so only one migrates at a time.
+const MIGRATION_LOCK_ID = 7_246_310_001;
+
+export async function openDb(opts: { databaseUrl?: string; dataDir?: string; poolSize?: number } = {}): Promise<DbHandle> {
+  if (opts.databaseUrl) {
+    const { Pool } = await import("pg");
+    const { drizzle } = await import("drizzle-orm/node-postgres");
+    const pool = new Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 20 });
+    const db = drizzle(pool, { schema }) as unknown as Db;
+    return { db, kind: "postgres", close: () => pool.end() };
+  }
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { drizzle } = await import("drizzle-orm/pglite");
+  let client;
+  if (opts.dataDir === ":memory:") {
+    client = new PGlite();
+  } else {
+    const dir = path.resolve(opts.dataDir ?? ".data", "pglite");
+    fs.mkdirSync(dir, { recursive: true });
+    client = new PGlite(dir);
+  }
+  await client.waitReady;
+  const db = drizzle(client, { schema }) as unknown as Db;
+  return { db, kind: "pglite", close: () => client.close() };
+}
+
+export async function migrate(handle: DbHandle): Promise<void> {
+  if (handle.kind === "postgres") {
+    const { migrate: run } = await import("drizzle-orm/node-postgres/migrator");
+    // Several instances may start at once; a session advisory lock serialises them.
+    // It must be taken on the same connection that releases it, so use a dedicated client.
+    const db = handle.db as unknown as { $client: import("pg").Pool };
+    const client = await db.$client.connect();
+    try {
+      await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_ID]);
+      const { drizzle } = await import("drizzle-orm/node-postgres");
+      await run(drizzle(client), { migrationsFolder: MIGRATIONS_DIR });
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_ID]).catch(() => undefined);
+      client.release();
+    }
+  } else {
+    const { migrate: run } = await import("drizzle-orm/pglite/migrator");
+    await run(handle.db as never, { migrationsFolder: MIGRATIONS_DIR });
+  }
+}
+
+type GlobalWithDb = typeof globalThis & { __tollgateDb?: Promise<DbHandle> };
+const g = globalThis as GlobalWithDb;
+
+/** The process-wide handle, opened (and migrated) on first use from the environment. */
+export function getDbHandle(): Promise<DbHandle> {
+  if (!g.__tollgateDb) {
+    g.__tollgateDb = (async () => {
+      const handle = await openDb({
+        databaseUrl: process.env.DATABASE_URL || undefined,
+        dataDir: process.env.DATA_DIR || ".data",
+      });
+      if (process.env.TOLLGATE_SKIP_MIGRATE !== "1") await migrate(handle);
+      return handle;
+    })();
+    g.__tollgateDb.catch(() => {
+      g.__tollgateDb = undefined;
+    });
+  }
+  return g.__tollgateDb;
+}
+
+export async function getDb(): Promise<Db> {
+  return (await getDbHandle()).db;
+}
+
+/** Tests and the CLI install their own handle (a per-file database, say). */
+export function setDbHandle(handle: DbHandle | undefined): void {
+  g.__tollgateDb = handle ? Promise.resolve(handle) : undefined;
+}
+
+export async function closeDb(): Promise<void> {
+  const current = g.__tollgateDb;
+  g.__tollgateDb = undefined;
+  if (current) await (await current).close();
+}
+
+/** Rows of a raw query, for both drivers (both return `{ rows }`). */
+export async function rows<T = Record<string, unknown>>(db: DbOrTx, query: ReturnType<typeof sql>): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
+}
+
+export { schema, sql };

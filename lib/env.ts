@@ -1,0 +1,101 @@
+// Environment, validated once. Optional groups (Stripe, OAuth, SMTP, Upstash, providers)
+// switch features on only when every variable of the group is present.
+import { z } from "zod";
+
+const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+const opt = z.preprocess(emptyToUndefined, z.string().min(1).optional());
+const optUrl = z.preprocess(emptyToUndefined, z.string().url().optional());
+const port = (fallback: number) => z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(65535).default(fallback));
+
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: port(3000),
+    DATA_DIR: z.preprocess(emptyToUndefined, z.string().default(".data")),
+    DATABASE_URL: optUrl,
+    REDIS_URL: optUrl,
+    UPSTASH_REDIS_REST_URL: optUrl,
+    UPSTASH_REDIS_REST_TOKEN: opt,
+    AUTH_SECRET: opt,
+    APP_URL: optUrl,
+    STRIPE_SECRET_KEY: opt,
+    STRIPE_WEBHOOK_SECRET: opt,
+    STRIPE_API_HOST: opt,
+    STRIPE_API_PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(65535).optional()),
+    STRIPE_API_PROTOCOL: z.preprocess(emptyToUndefined, z.enum(["http", "https"]).optional()),
+    ALLOW_SIMULATED_PAYMENTS: z.preprocess(emptyToUndefined, z.enum(["true", "false", "1", "0"]).optional()),
+    OPENAI_API_KEY: opt,
+    OPENAI_BASE_URL: optUrl,
+    ANTHROPIC_API_KEY: opt,
+    ANTHROPIC_BASE_URL: optUrl,
+    MOCK_UPSTREAM_PORT: port(3999),
+    MOCK_UPSTREAM_URL: optUrl,
+    SMTP_URL: opt,
+    MAIL_FROM: opt,
+    BYOK_MIN_FEE_MICROS: z.preprocess(emptyToUndefined, z.coerce.bigint().default(BigInt(10_000))),
+    GITHUB_ID: opt,
+    GITHUB_SECRET: opt,
+    GOOGLE_ID: opt,
+    GOOGLE_SECRET: opt,
+  })
+  .superRefine((env, ctx) => {
+    const pairs: [keyof typeof env, keyof typeof env][] = [
+      ["UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"],
+      ["GITHUB_ID", "GITHUB_SECRET"],
+      ["GOOGLE_ID", "GOOGLE_SECRET"],
+    ];
+    for (const [a, b] of pairs) {
+      if (Boolean(env[a]) !== Boolean(env[b])) {
+        ctx.addIssue({ code: "custom", path: [env[a] ? b : a], message: `${a} and ${b} must be set together` });
+      }
+    }
+    if (env.NODE_ENV === "production" && !env.AUTH_SECRET && process.env.TOLLGATE_GENERATED_AUTH_SECRET !== "1") {
+      ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "AUTH_SECRET is required in production" });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export class EnvError extends Error {}
+
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`);
+    throw new EnvError(`Invalid environment configuration:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}
+
+let cached: Env | undefined;
+/** The validated environment; throws naming the bad variable on first use. */
+export function env(): Env {
+  if (!cached) cached = parseEnv();
+  return cached;
+}
+/** For tests that change process.env. */
+export function resetEnvCache(): void {
+  cached = undefined;
+}
+
+export const features = {
+  stripe: () => Boolean(env().STRIPE_SECRET_KEY),
+  stripeWebhooks: () => Boolean(env().STRIPE_WEBHOOK_SECRET),
+  smtp: () => Boolean(env().SMTP_URL),
+  upstash: () => Boolean(env().UPSTASH_REDIS_REST_URL && env().UPSTASH_REDIS_REST_TOKEN),
+  github: () => Boolean(env().GITHUB_ID && env().GITHUB_SECRET),
+  google: () => Boolean(env().GOOGLE_ID && env().GOOGLE_SECRET),
+  /** Simulated payments: only without Stripe, and never in production unless explicitly allowed. */
+  simulatedPayments: () => {
+    const e = env();
+    if (e.STRIPE_SECRET_KEY) return false;
+    if (e.NODE_ENV !== "production") return true;
+    return e.ALLOW_SIMULATED_PAYMENTS === "true" || e.ALLOW_SIMULATED_PAYMENTS === "1";
+  },
+};
+
+export function mockUpstreamUrl(): string {
+  const e = env();
+  return e.MOCK_UPSTREAM_URL ?? `http://127.0.0.1:${e.MOCK_UPSTREAM_PORT}`;
+}
+

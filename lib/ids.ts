@@ -1,0 +1,44 @@
+// Prefixed, URL-safe random ids: the prefix says what the id is (key_, acct_, req_, hold_, ...).
+import { randomBytes } from "node:crypto";
+
+const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+export function randomBase62(length: number): string {
+  // Rejection sampling keeps every character equally likely.
+  let out = "";
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248) out += ALPHABET[byte % 62];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}
+
+export const ID_PREFIXES = {
+  user: "usr",
+  account: "acct",
+  key: "key",
+  request: "req",
+  hold: "hold",
+  lot: "lot",
+  entry: "le",
+  dispute: "dsp",
+  disputeMessage: "dmsg",
+  notification: "ntf",
+  audit: "aud",
+  invitation: "inv",
+} as const;
+
+export type IdKind = keyof typeof ID_PREFIXES;
+
+export function newId(kind: IdKind): string {
+  return `${ID_PREFIXES[kind]}_${randomBase62(20)}`;
+}
+
+const REQUEST_ID_RE = /^[A-Za-z0-9_-]{8,64}$/;
+/** A client-supplied request id is kept only if it is well-formed. */
+export function acceptRequestId(candidate: string | null | undefined): string {
+  if (candidate && REQUEST_ID_RE.test(candidate)) return candidate;
+  return newId("request");
+}
