@@ -1,0 +1,88 @@
+// The signed-in user and their current account, for server components and server actions.
+// The session token only carries the user id; role and staff flag are read fresh from the
+// database on every request so a revoked role or membership takes effect immediately.
+import { and, asc, eq } from "drizzle-orm";
+import { getServerSession } from "next-auth";
+import { cookies } from "next/headers";
+import { redirect } from "next/navigation";
+import { accounts, memberships, users } from "@/db/schema";
+import { getDb, type Db } from "@/lib/db";
+import { AppError } from "@/lib/errors";
+import { authOptions } from "./options";
+import type { Role } from "./permissions";
+
+export const ACCOUNT_COOKIE = "tg_account";
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  name: string | null;
+  isStaff: boolean;
+}
+
+export interface AccountContext {
+  user: SessionUser;
+  accountId: string;
+  accountName: string;
+  role: Role;
+  accounts: { id: string; name: string; role: Role }[];
+}
+
+export async function getSessionUser(): Promise<SessionUser | null> {
+  const session = await getServerSession(authOptions());
+  const id = (session?.user as { id?: string } | undefined)?.id;
+  if (!id) return null;
+  const db = await getDb();
+  const [user] = await db
+    .select({ id: users.id, email: users.email, name: users.name, isStaff: users.isStaff })
+    .from(users)
+    .where(eq(users.id, id))
+    .limit(1);
+  return user ?? null;
+}
+
+export async function requireUser(): Promise<SessionUser> {
+  const user = await getSessionUser();
+  if (!user) redirect("/signin");
+  return user;
+}
+
+/** Accounts a user belongs to, oldest membership first. */
+export async function userAccounts(db: Db, userId: string): Promise<AccountContext["accounts"]> {
+  return db
+    .select({ id: accounts.id, name: accounts.name, role: memberships.role })
+    .from(memberships)
+    .innerJoin(accounts, eq(accounts.id, memberships.accountId))
+    .where(eq(memberships.userId, userId))
+    .orderBy(asc(memberships.createdAt), asc(accounts.id));
+}
+
+/** Resolves the current account for a user; the cookie is only a preference, checked against memberships. */
+export async function resolveAccountContext(db: Db, user: SessionUser, preferredAccountId?: string | null): Promise<AccountContext | null> {
+  const list = await userAccounts(db, user.id);
+  const current = list.find((a) => a.id === preferredAccountId) ?? list[0];
+  if (!current) return null;
+  return { user, accountId: current.id, accountName: current.name, role: current.role, accounts: list };
+}
+
+/** For pages: the signed-in user's current account, or a redirect to /signin. */
+export async function getAccountContext(): Promise<AccountContext> {
+  const user = await requireUser();
+  const preferred = (await cookies()).get(ACCOUNT_COOKIE)?.value;
+  const ctx = await resolveAccountContext(await getDb(), user, preferred);
+  if (!ctx) throw new AppError("FORBIDDEN", "You are not a member of any account");
+  return ctx;
+}
+
+/** Switch the current account (only to one the user belongs to). */
+export async function setCurrentAccount(accountId: string): Promise<void> {
+  const user = await requireUser();
+  const db = await getDb();
+  const [membership] = await db
+    .select({ accountId: memberships.accountId })
+    .from(memberships)
+    .where(and(eq(memberships.userId, user.id), eq(memberships.accountId, accountId)))
+    .limit(1);
+  if (!membership) throw new AppError("NOT_FOUND", "Account not found");
+  (await cookies()).set(ACCOUNT_COOKIE, accountId, { httpOnly: true, sameSite: "lax", path: "/", secure: process.env.NODE_ENV === "production" && (process.env.APP_URL ?? "").startsWith("https") });
+}
