@@ -302,6 +302,10 @@ export const disputes = pgTable(
     index("disputes_account_idx").on(t.accountId),
     index("disputes_status_idx").on(t.status),
     check("disputes_amount_pos", sql`${t.amountMicros} IS NULL OR ${t.amountMicros} > 0`),
+    // At most one live (or refunded) dispute per charge, even when two are opened at once.
+    uniqueIndex("disputes_active_entry_uq")
+      .on(t.ledgerEntryId)
+      .where(sql`${t.status} IN ('open', 'under_review', 'refunded')`),
   ],
 );
 

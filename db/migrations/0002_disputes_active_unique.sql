@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "disputes_active_entry_uq" ON "disputes" USING btree ("ledger_entry_id") WHERE "disputes"."status" IN ('open', 'under_review', 'refunded');
