@@ -1,0 +1,17 @@
+// `npm start`: build if needed, migrate, seed a demo user, then run the mock upstream and the
+// production server on PORT. Ctrl-C stops both.
+import { launch } from "./start/launch";
+import { buildIfNeeded, ensureAuthSecret, loadEnvOrExit, migrateAndSeed } from "./start/prepare";
+
+async function main(): Promise<void> {
+  const env = loadEnvOrExit();
+  buildIfNeeded();
+  const authSecret = ensureAuthSecret(env);
+  await migrateAndSeed(env);
+  launch(env, authSecret);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`[tollgate] start failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

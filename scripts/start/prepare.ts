@@ -1,0 +1,76 @@
+// Everything `npm start` does before serving: validate env, build if needed, migrate, seed.
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { closeDb, getDbHandle } from "@/lib/db";
+import { parseEnv, EnvError, type Env } from "@/lib/env";
+import { createUserWithAccount, findUserByEmail } from "@/lib/auth/users";
+
+export const DEMO_EMAIL = "demo@tollgate.local";
+
+export function loadEnvOrExit(): Env {
+  try {
+    return parseEnv();
+  } catch (e) {
+    if (e instanceof EnvError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}
+
+export function nextBin(): string {
+  return createRequire(import.meta.url).resolve("next/dist/bin/next");
+}
+
+export function distDir(): string {
+  return process.env.NEXT_DIST_DIR || ".next";
+}
+
+export function buildIfNeeded(): void {
+  if (fs.existsSync(path.join(distDir(), "BUILD_ID"))) return;
+  console.log("[tollgate] no production build found: running `next build` (first start only)…");
+  const result = spawnSync(process.execPath, [nextBin(), "build"], { stdio: "inherit", env: process.env });
+  if (result.status !== 0) {
+    process.stderr.write("[tollgate] build failed\n");
+    process.exit(result.status ?? 1);
+  }
+}
+
+/** AUTH_SECRET, or one generated once under DATA_DIR for a local install. */
+export function ensureAuthSecret(env: Env): string {
+  if (env.AUTH_SECRET) return env.AUTH_SECRET;
+  const file = path.resolve(env.DATA_DIR, "auth-secret");
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (!fs.existsSync(file)) fs.writeFileSync(file, randomBytes(32).toString("base64url"), { mode: 0o600 });
+  console.log(`[tollgate] AUTH_SECRET not set: using the secret stored in ${file} (set AUTH_SECRET for real deployments)`);
+  return fs.readFileSync(file, "utf8").trim();
+}
+
+/** Migrates, seeds models, and makes sure the demo user exists. Prints its credentials. */
+export async function migrateAndSeed(env: Env): Promise<void> {
+  const handle = await getDbHandle(); // migrates
+  const { seedModels } = await import("@/lib/models");
+  await seedModels(handle.db);
+  const credsFile = path.resolve(env.DATA_DIR, "demo-credentials.json");
+  const existing = await findUserByEmail(handle.db, DEMO_EMAIL);
+  if (!existing) {
+    const password = randomBytes(9).toString("base64url");
+    const created = await createUserWithAccount(handle.db, { email: DEMO_EMAIL, name: "Demo", password }, "system");
+    const { creditAccount } = await import("@/lib/ledger");
+    await creditAccount(handle.db, { accountId: created.accountId, kind: "promo", amountMicros: BigInt(5_000_000), reason: "Demo credits", actor: { kind: "system" } });
+    fs.mkdirSync(path.dirname(credsFile), { recursive: true });
+    fs.writeFileSync(credsFile, JSON.stringify({ email: DEMO_EMAIL, password }, null, 2), { mode: 0o600 });
+  }
+  let password = "(set at first start; see demo-credentials.json under DATA_DIR)";
+  try {
+    password = (JSON.parse(fs.readFileSync(credsFile, "utf8")) as { password: string }).password;
+  } catch {
+    // The demo user was created by another install sharing this database.
+  }
+  console.log(`[tollgate] demo user: ${DEMO_EMAIL}  password: ${password}`);
+  await closeDb(); // the embedded database allows one process at a time: hand it to the server
+}
