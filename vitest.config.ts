@@ -11,5 +11,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     globalSetup: ["tests/helpers/global-setup.ts"],
+    setupFiles: ["tests/helpers/setup.ts"],
   },
 });
