@@ -1,0 +1,170 @@
+// Holds (pre-authorisation). placeHold is ONE guarded SQL statement: it locks the account row
+// (then the key and the key's day row), computes the largest affordable hold within [min, max]
+// from the locked, latest values, and applies it everywhere — or nothing. No read-then-write
+// from Node, one round trip on the hot path.
+import { sql } from "drizzle-orm";
+import { rows, type DbOrTx } from "@/lib/db";
+import { AppError } from "@/lib/errors";
+import { newId } from "@/lib/ids";
+import { big, isUniqueViolation, nowSql, pgConstraint, requirePositive, toBig, toBigOrNull } from "./entries";
+import { finishHold, sweepSelector } from "./settle";
+import type { HoldFailureCode, PlaceHoldInput, PlaceHoldResult } from "./types";
+
+export const DEFAULT_HOLD_TTL_SECONDS = 900;
+const MAX_HOLD_TTL_SECONDS = 7 * 24 * 3600;
+
+interface HoldRow {
+  avail: string;
+  rem: string | null;
+  cap: string | null;
+  used: string | null;
+  amt: string;
+  key_id: string | null;
+  placed: string | number;
+}
+
+export async function placeHold(db: DbOrTx, input: PlaceHoldInput): Promise<PlaceHoldResult> {
+  const { accountId, requestId } = input;
+  const keyId = input.keyId ?? null;
+  requirePositive("minMicros", input.minMicros);
+  requirePositive("maxMicros", input.maxMicros);
+  const ttl = input.ttlSeconds ?? DEFAULT_HOLD_TTL_SECONDS;
+  if (!Number.isInteger(ttl) || ttl <= 0 || ttl > MAX_HOLD_TTL_SECONDS) {
+    throw new AppError("INVALID_REQUEST", "ttlSeconds must be a positive integer (≤ 7 days)", { param: "ttlSeconds" });
+  }
+  const max = input.maxMicros;
+  // A max below the floor (tiny max_tokens) means "hold exactly max if affordable".
+  const min = input.minMicros < max ? input.minMicros : max;
+  const holdId = newId("hold");
+
+  // A key's first hold of a UTC day inserts its day row; if a concurrent statement inserted it
+  // after our snapshot, nothing was applied and one retry (fresh snapshot) resolves it.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let r: HoldRow[];
+    try {
+      r = await rows<HoldRow>(db, holdStatement({ accountId, keyId, requestId, holdId, min, max, ttl, now: input.now }));
+    } catch (e) {
+      if (isUniqueViolation(e) && pgConstraint(e) !== "holds_pkey") {
+        throw new AppError("CONFLICT", `request id ${requestId} already has a hold`, { param: "requestId", cause: e });
+      }
+      throw e;
+    }
+    const row = r[0];
+    if (!row) throw new AppError("NOT_FOUND", `account ${accountId} not found`);
+    if (keyId && !row.key_id) throw new AppError("NOT_FOUND", `key ${keyId} not found on account ${accountId}`);
+    const amt = toBig(row.amt);
+    if (Number(row.placed) > 0) return { ok: true, holdId, amountMicros: amt };
+    const failure = classify(row, min);
+    if (failure) return { ok: false, ...failure };
+  }
+  throw new AppError("INTERNAL_ERROR", "could not place hold: daily spend row kept changing");
+}
+
+function classify(row: HoldRow, min: bigint): { code: HoldFailureCode; availableMicros: bigint } | null {
+  const pos = (v: bigint) => (v > 0n ? v : 0n);
+  const avail = toBig(row.avail);
+  if (avail < min) return { code: "INSUFFICIENT_CREDITS", availableMicros: pos(avail) };
+  const rem = toBigOrNull(row.rem);
+  if (rem !== null && rem < min) return { code: "KEY_CREDIT_LIMIT_REACHED", availableMicros: pos(rem) };
+  const cap = toBigOrNull(row.cap);
+  if (cap !== null) {
+    const left = cap - (toBigOrNull(row.used) ?? 0n);
+    if (left < min) return { code: "DAILY_SPEND_CAP_REACHED", availableMicros: pos(left) };
+  }
+  return null; // lost the day-row race: retry
+}
+
+function holdStatement(p: {
+  accountId: string;
+  keyId: string | null;
+  requestId: string;
+  holdId: string;
+  min: bigint;
+  max: bigint;
+  ttl: number;
+  now?: Date;
+}) {
+  const max = big(p.max);
+  // Lock order account → key → day row: each CTE joins the previous one, so its FOR UPDATE
+  // fires only after the previous lock is held (settle and sweep take them in the same order).
+  return sql`
+    WITH pn AS (
+      SELECT ${nowSql(p.now)} AS now
+    ),
+    pd AS (
+      SELECT now, (now AT TIME ZONE 'UTC')::date AS day FROM pn
+    ),
+    a AS (
+      SELECT id, balance_micros - held_micros AS avail FROM accounts WHERE id = ${p.accountId} FOR UPDATE
+    ),
+    k AS (
+      SELECT ak.id, ak.credit_limit_micros - ak.spent_micros - ak.held_micros AS rem, ak.daily_spend_cap_micros AS cap
+      FROM api_keys ak JOIN a ON ak.account_id = a.id
+      WHERE ak.id = ${p.keyId}::text
+      FOR UPDATE OF ak
+    ),
+    dy AS (
+      SELECT d.spent_micros + d.held_micros AS used
+      FROM api_key_daily_spend d JOIN k ON d.key_id = k.id JOIN pd ON d.day = pd.day
+      FOR UPDATE OF d
+    ),
+    c AS (
+      SELECT a.avail, k.id AS key_id, k.rem, k.cap, dy.used,
+             LEAST(${max}, a.avail, COALESCE(k.rem, ${max}), COALESCE(k.cap - COALESCE(dy.used, 0), ${max})) AS amt
+      FROM a LEFT JOIN k ON true LEFT JOIN dy ON true
+    ),
+    ok AS (
+      SELECT c.key_id, c.used, c.amt, pd.day, pd.now FROM c, pd
+      WHERE c.amt >= ${big(p.min)} AND (${p.keyId}::text IS NULL OR c.key_id IS NOT NULL)
+    ),
+    d_upd AS (
+      UPDATE api_key_daily_spend d SET held_micros = d.held_micros + ok.amt
+      FROM ok WHERE d.key_id = ok.key_id AND d.day = ok.day AND ok.used IS NOT NULL
+      RETURNING d.key_id
+    ),
+    d_ins AS (
+      INSERT INTO api_key_daily_spend (key_id, day, spent_micros, held_micros)
+      SELECT ok.key_id, ok.day, 0, ok.amt FROM ok WHERE ok.key_id IS NOT NULL AND ok.used IS NULL
+      ON CONFLICT (key_id, day) DO NOTHING
+      RETURNING key_id
+    ),
+    g AS (
+      SELECT ok.* FROM ok
+      WHERE ok.key_id IS NULL OR EXISTS (SELECT 1 FROM d_upd) OR EXISTS (SELECT 1 FROM d_ins)
+    ),
+    a_upd AS (
+      UPDATE accounts SET held_micros = accounts.held_micros + g.amt FROM g
+      WHERE accounts.id = ${p.accountId}
+      RETURNING accounts.id
+    ),
+    k_upd AS (
+      UPDATE api_keys SET held_micros = api_keys.held_micros + g.amt FROM g
+      WHERE api_keys.id = g.key_id
+      RETURNING api_keys.id
+    ),
+    h AS (
+      INSERT INTO holds (id, account_id, key_id, request_id, amount_micros, status, day, expires_at, created_at)
+      SELECT ${p.holdId}, ${p.accountId}, g.key_id, ${p.requestId}, g.amt, 'pending',
+             CASE WHEN g.key_id IS NOT NULL THEN g.day END,
+             g.now + make_interval(secs => ${p.ttl}::int), g.now
+      FROM g
+      RETURNING id
+    )
+    SELECT c.avail, c.rem, c.cap, c.used, c.amt, c.key_id,
+           (SELECT COUNT(*) FROM h) AS placed
+    FROM c`;
+}
+
+/**
+ * Releases pending holds past their expires_at (left behind by a crashed instance). One hold per
+ * statement, picked with FOR UPDATE SKIP LOCKED, so any number of instances can sweep at once.
+ */
+export async function sweepHolds(db: DbOrTx, now?: Date, limit = 10_000): Promise<number> {
+  let released = 0;
+  while (released < limit) {
+    const r = await finishHold(db, { selector: sweepSelector(now), chargeMicros: 0n, byokFeeMicros: 0n, now, description: "hold expired" });
+    if (!r) break;
+    released++;
+  }
+  return released;
+}

@@ -1,0 +1,109 @@
+// Public types of the ledger interface (see lib/ledger/index.ts).
+import type { ActorKind } from "@/lib/audit";
+
+export type HoldFailureCode = "INSUFFICIENT_CREDITS" | "KEY_CREDIT_LIMIT_REACHED" | "DAILY_SPEND_CAP_REACHED";
+
+export interface PlaceHoldInput {
+  accountId: string;
+  keyId?: string | null;
+  requestId: string;
+  /** Smallest hold worth placing (e.g. the cost of 16 output tokens plus the input estimate). */
+  minMicros: bigint;
+  /** The hold wanted (cost with the full max_tokens); the hold is clamped down to what is available. */
+  maxMicros: bigint;
+  ttlSeconds?: number;
+  now?: Date;
+}
+
+export type PlaceHoldResult =
+  | { ok: true; holdId: string; amountMicros: bigint }
+  | { ok: false; code: HoldFailureCode; availableMicros: bigint };
+
+export interface SettleInput {
+  holdId: string;
+  chargeMicros: bigint;
+  byokFeeMicros?: bigint;
+  description?: string | null;
+  now?: Date;
+}
+
+export interface SettleResult {
+  status: "settled" | "already_settled";
+  /** Charge + BYOK fee actually recorded for the hold (for already_settled: what the first call recorded). */
+  chargedMicros: bigint;
+  balanceAfterMicros: bigint;
+}
+
+export interface Actor {
+  kind: ActorKind;
+  userId?: string | null;
+}
+
+export interface CreditInput {
+  accountId: string;
+  kind: "paid" | "grant" | "promo";
+  amountMicros: bigint;
+  expiresAt?: Date;
+  stripeSessionId?: string | null;
+  stripePaymentIntentId?: string | null;
+  reason?: string | null;
+  actor: Actor;
+  now?: Date;
+}
+
+export interface CreditResult {
+  created: boolean;
+  lotId: string;
+  entryId: string;
+}
+
+export interface RefundInput {
+  stripeRefundId: string;
+  stripePaymentIntentId?: string | null;
+  stripeSessionId?: string | null;
+  amountMicros: bigint;
+  now?: Date;
+}
+
+export interface RefundResult {
+  created: boolean;
+  entryId?: string;
+  /** Micros actually taken back from the purchase's lot (≤ requested; see refundPurchase). */
+  amountMicros: bigint;
+  /** Requested but not recoverable because that credit was already spent or expired. */
+  unrecoveredMicros: bigint;
+}
+
+export interface AdjustInput {
+  accountId: string;
+  /** > 0 credits the account (a grant lot), < 0 debits it (FIFO over lots, never below zero). */
+  amountMicros: bigint;
+  disputeId?: string | null;
+  reason: string;
+  actor: Actor;
+  now?: Date;
+}
+
+export interface AdjustResult {
+  created: boolean;
+  entryId: string;
+  lotId: string | null;
+}
+
+export interface Credits {
+  balanceMicros: bigint;
+  heldMicros: bigint;
+  availableMicros: bigint;
+  expiringNext30DaysMicros: bigint;
+}
+
+export interface Violation {
+  accountId: string;
+  rule: string;
+  detail: string;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  violations: Violation[];
+}
