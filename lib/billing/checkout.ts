@@ -8,7 +8,7 @@ import { checkoutSessions, users } from "@/db/schema";
 import type { Db, DbOrTx } from "@/lib/db";
 import { writeAudit } from "@/lib/audit";
 import { env, features } from "@/lib/env";
-import { AppError, invalidRequestFromZod } from "@/lib/errors";
+import { AppError, invalidRequestFromZod, isAppError } from "@/lib/errors";
 import { randomBase62 } from "@/lib/ids";
 import { creditAccount } from "@/lib/ledger";
 import type { Actor } from "@/lib/ledger/types";
@@ -137,16 +137,26 @@ interface Payment {
 
 /** The single crediting step shared by Stripe and simulated payments. */
 async function applyPayment(db: Db, p: Payment, actor: Actor, now?: Date): Promise<FulfilResult> {
-  const credit = await creditAccount(db, {
+  const input = {
     accountId: p.accountId,
-    kind: "paid",
+    kind: "paid" as const,
     amountMicros: p.amountMicros,
     stripeSessionId: p.sessionId,
     stripePaymentIntentId: p.paymentIntentId,
     reason: p.simulated ? "Simulated payment (no real money)" : "Stripe Checkout top-up",
     actor,
     now,
-  });
+  };
+  let credit;
+  try {
+    credit = await creditAccount(db, input);
+  } catch (e) {
+    // A duplicate racing the first credit can briefly see the lot before its entry; once more
+    // settles it (a real mismatch, e.g. another account, fails again the same way).
+    if (!(isAppError(e) && e.code === "CONFLICT")) throw e;
+    await new Promise((r) => setTimeout(r, 50));
+    credit = await creditAccount(db, input);
+  }
   // Bookkeeping only (the lot is the truth): repeated or crashed-before-this calls converge.
   await db
     .insert(checkoutSessions)

@@ -1,0 +1,13 @@
+// Next.js instrumentation hook: runs once when a server instance starts. It starts the background
+// job scheduler (hold sweeper, daily credit expiry, reminders, low-balance alerts) — only in the
+// Node.js runtime, never during `next build`, and not under tests unless TOLLGATE_JOBS=on (tests
+// drive the jobs directly so timing never depends on a background timer).
+export async function register(): Promise<void> {
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  if (process.env.NEXT_PHASE === "phase-production-build") return;
+  const setting = (process.env.TOLLGATE_JOBS ?? "").toLowerCase();
+  if (setting === "off" || setting === "0" || setting === "false") return;
+  if (process.env.NODE_ENV === "test" && setting !== "on") return;
+  const { startScheduler } = await import("./lib/jobs/scheduler");
+  startScheduler();
+}

@@ -1,0 +1,89 @@
+// A small in-process scheduler, started from instrumentation.ts in every app instance. Minute
+// jobs run at each minute boundary; the daily expiry at 00:05 UTC (and once at start-up, to catch
+// up after downtime — expiry is idempotent). Overlap between instances is handled per job (see
+// ./lock.ts), so scaling out needs no separate worker.
+import { getDbHandle, type DbHandle } from "@/lib/db";
+import { runJob, type JobName } from "./registry";
+
+const MINUTE_MS = 60_000;
+const EVERY_MINUTE: JobName[] = ["holds:sweep", "notifications:low-balance", "notifications:email"];
+const DAILY: JobName[] = ["credits:expire"];
+export const DAILY_AT_UTC = { hour: 0, minute: 5 };
+
+export interface Scheduler {
+  stop(): void;
+  /** Runs the jobs due at `now` (exposed for tests); resolves when they finish. */
+  tick(now?: Date): Promise<void>;
+}
+
+type G = typeof globalThis & { __tollgateScheduler?: Scheduler };
+
+function utcDay(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+/** The daily jobs are due once per UTC day, at/after 00:05. */
+export function dailyDue(now: Date, lastRunDay: string | undefined): boolean {
+  const minutes = now.getUTCHours() * 60 + now.getUTCMinutes();
+  return minutes >= DAILY_AT_UTC.hour * 60 + DAILY_AT_UTC.minute && lastRunDay !== utcDay(now);
+}
+
+export function createScheduler(opts: { handle?: () => Promise<DbHandle>; log?: (msg: string, data?: unknown) => void; catchUpOnStart?: boolean } = {}): Scheduler {
+  const handleOf = opts.handle ?? getDbHandle;
+  const log = opts.log ?? ((msg, data) => console.info(`[tollgate] ${msg}`, data ?? ""));
+  let lastDaily: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  async function run(name: JobName, now: Date): Promise<void> {
+    try {
+      const outcome = await runJob(await handleOf(), name, now);
+      if (!outcome.ran || !outcome.result) return;
+      const didWork = Object.values(outcome.result).some((v) => v !== 0 && v !== BigInt(0) && v !== "0");
+      if (didWork) log(`job ${name}`, outcome.result);
+    } catch (e) {
+      console.error(`[tollgate] job ${name} failed`, e instanceof Error ? e.message : e);
+    }
+  }
+
+  async function tick(now: Date = new Date()): Promise<void> {
+    const jobs = [...EVERY_MINUTE];
+    if (dailyDue(now, lastDaily) || (opts.catchUpOnStart !== false && lastDaily === undefined)) {
+      lastDaily = utcDay(now);
+      jobs.push(...DAILY);
+    }
+    // Sequential: the jobs are small, and one connection at a time keeps the pool for requests.
+    for (const name of jobs) await run(name, now);
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    const delay = MINUTE_MS - (Date.now() % MINUTE_MS) + 250;
+    timer = setTimeout(() => {
+      void tick().finally(schedule);
+    }, delay);
+    timer.unref();
+  }
+
+  schedule();
+  return {
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+    tick,
+  };
+}
+
+/** Process-wide: calling it twice (dev reloads, several imports) starts one scheduler. */
+export function startScheduler(): Scheduler {
+  const g = globalThis as G;
+  g.__tollgateScheduler ??= createScheduler();
+  return g.__tollgateScheduler;
+}
+
+export function stopScheduler(): void {
+  const g = globalThis as G;
+  g.__tollgateScheduler?.stop();
+  g.__tollgateScheduler = undefined;
+}
