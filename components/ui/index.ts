@@ -1,0 +1,13 @@
+export { cn } from "./cn";
+export { Button, ButtonLink, buttonClasses } from "./button";
+export { Input, Textarea, Label, Field, controlClasses } from "./input";
+export { Select } from "./select";
+export { Card, CardHeader, CardBody, Stat } from "./card";
+export { Table, THead, TBody, Tr, Th, Td } from "./table";
+export { Badge, type BadgeTone } from "./badge";
+export { Money } from "./money";
+export { Alert } from "./alert";
+export { EmptyState } from "./empty-state";
+export { PageHeader } from "./page-header";
+export { Skeleton, PageSkeleton } from "./skeleton";
+export { Time } from "./time";

@@ -1,0 +1,49 @@
+// Finding the charge a dispute is about, scoped to the disputing account.
+import { and, asc, eq, inArray } from "drizzle-orm";
+import { ledgerEntries } from "@/db/schema";
+import type { DbOrTx } from "@/lib/db";
+
+export interface DisputableCharge {
+  entryId: string;
+  type: "charge" | "byok_fee";
+  requestId: string | null;
+  /** Positive: what the account paid. */
+  chargedMicros: bigint;
+  createdAt: Date;
+  description: string | null;
+}
+
+/**
+ * The charge entry for a ledger entry id or a request id, only within `accountId` (another
+ * account's ids are simply not found). A request's main `charge` entry is preferred over its
+ * BYOK fee.
+ */
+export async function findCharge(db: DbOrTx, accountId: string, ref: { ledgerEntryId?: string; requestId?: string }): Promise<DisputableCharge | null> {
+  const where = ref.ledgerEntryId ? eq(ledgerEntries.id, ref.ledgerEntryId) : eq(ledgerEntries.requestId, ref.requestId ?? "");
+  const found = await db
+    .select({
+      entryId: ledgerEntries.id,
+      type: ledgerEntries.type,
+      requestId: ledgerEntries.requestId,
+      amountMicros: ledgerEntries.amountMicros,
+      createdAt: ledgerEntries.createdAt,
+      description: ledgerEntries.description,
+    })
+    .from(ledgerEntries)
+    .where(and(where, eq(ledgerEntries.accountId, accountId), inArray(ledgerEntries.type, ["charge", "byok_fee"])))
+    .orderBy(asc(ledgerEntries.seq));
+  const pick = found.find((e) => e.type === "charge") ?? found[0];
+  if (!pick || pick.amountMicros >= BigInt(0)) return null;
+  return {
+    entryId: pick.entryId,
+    type: pick.type as "charge" | "byok_fee",
+    requestId: pick.requestId,
+    chargedMicros: -pick.amountMicros,
+    createdAt: pick.createdAt,
+    description: pick.description,
+  };
+}
+
+export function disputeDeadline(chargeAt: Date, windowDays: number): Date {
+  return new Date(chargeAt.getTime() + windowDays * 86_400_000);
+}

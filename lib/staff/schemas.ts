@@ -1,0 +1,31 @@
+import { z } from "zod";
+import { usdAmountSchema } from "@/lib/disputes/schemas";
+
+export const MAX_GRANT_MICROS = BigInt(100_000) * BigInt(1_000_000);
+
+export const grantSchema = z.object({
+  accountId: z.string({ error: "Missing account" }).regex(/^acct_[0-9A-Za-z]{1,64}$/, "Not an account id"),
+  amountUsd: usdAmountSchema.refine((v) => v <= MAX_GRANT_MICROS, "Grants are at most $100,000; split larger amounts"),
+  reason: z.string({ error: "Give a reason (it is shown in the ledger and audit log)" }).trim().min(3, "Give a reason (at least 3 characters)").max(500, "At most 500 characters"),
+  expiresInDays: z.coerce.number({ error: "Enter a number of days" }).int("Whole days only").min(1, "At least 1 day").max(3650, "At most 10 years").default(365),
+  /** A form nonce: a double-submitted grant form grants once. */
+  idempotencyKey: z.string({ error: "Reload the page and try again" }).regex(/^[A-Za-z0-9_-]{16,64}$/, "Reload the page and try again"),
+});
+export type GrantInput = z.output<typeof grantSchema>;
+
+/** Prices are micro-USD per million tokens, typed as whole numbers. */
+const priceSchema = z.coerce
+  .bigint({ error: "Enter a whole number of micro-USD" })
+  .refine((v) => v >= BigInt(0), "Prices cannot be negative")
+  .refine((v) => v <= BigInt(1_000_000_000_000), "That price is implausibly high (over $1,000,000 per Mtok)");
+
+export const modelUpdateSchema = z.object({
+  id: z.string({ error: "Missing model" }).min(1).max(200),
+  inputPriceMicrosPerMtok: priceSchema,
+  outputPriceMicrosPerMtok: priceSchema,
+  cachedInputPriceMicrosPerMtok: z.preprocess((v) => (v === "" || v === undefined ? null : v), priceSchema.nullable()),
+  contextWindow: z.coerce.number({ error: "Enter a number" }).int("Whole tokens only").min(1, "Must be at least 1").max(100_000_000),
+  maxOutputTokens: z.coerce.number({ error: "Enter a number" }).int("Whole tokens only").min(1, "Must be at least 1").max(10_000_000),
+  enabled: z.preprocess((v) => v === true || v === "true" || v === "on", z.boolean()),
+});
+export type ModelUpdateInput = z.output<typeof modelUpdateSchema>;
