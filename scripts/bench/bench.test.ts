@@ -1,0 +1,100 @@
+// The benchmark's own machinery: percentiles, the load generator against the real mock upstream
+// (errors must never count as throughput) and the target verdicts.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startMockUpstream, type MockUpstream } from "@/mock-upstream/server";
+import { percentile, runLoad, summarize, type PhaseResult } from "./loadgen";
+import { evaluateTargets } from "./report";
+
+let mock: MockUpstream;
+beforeAll(async () => {
+  mock = await startMockUpstream();
+});
+afterAll(async () => {
+  await mock.close();
+});
+
+const chat = (content: string) => ({
+  url: `${mock.url}/v1/chat/completions`,
+  method: "POST" as const,
+  headers: { authorization: "Bearer k", "content-type": "application/json" },
+  body: JSON.stringify({ model: "mock-small", messages: [{ role: "user", content }] }),
+});
+
+describe("stats", () => {
+  it("nearest-rank percentiles", () => {
+    const v = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(v, 50)).toBe(50);
+    expect(percentile(v, 99)).toBe(99);
+    expect(percentile(v, 100)).toBe(100);
+    expect(percentile([7], 99)).toBe(7);
+    expect(summarize([3, 1, 2])).toMatchObject({ p50: 2, max: 3, mean: 2 });
+  });
+});
+
+describe("load generator", () => {
+  it("measures successful requests over keep-alive connections", async () => {
+    const r = await runLoad({ ...chat("hi #tokens=2"), validate: (_, b) => (b.includes('"completion_tokens":2') ? null : "bad") }, { concurrency: 4, durationMs: 300, warmupMs: 50 });
+    expect(r.errors).toBe(0);
+    expect(r.requests).toBeGreaterThan(20);
+    expect(r.rps).toBeGreaterThan(0);
+    expect(r.latencyMs.p50).toBeGreaterThan(0);
+    expect(r.latencyMs.p99).toBeGreaterThanOrEqual(r.latencyMs.p50);
+  });
+
+  it("counts non-200 and invalid bodies as errors, not throughput", async () => {
+    const failing = await runLoad(chat("#fault=500"), { concurrency: 2, durationMs: 200, warmupMs: 0 });
+    expect(failing.requests).toBe(0);
+    expect(failing.errors).toBeGreaterThan(0);
+    expect(failing.errorSamples[0]).toContain("HTTP 500");
+    const invalid = await runLoad({ ...chat("#tokens=1"), validate: () => "wrong body" }, { concurrency: 2, durationMs: 200, warmupMs: 0 });
+    expect(invalid.requests).toBe(0);
+    expect(invalid.errorSamples[0]).toBe("wrong body");
+  });
+});
+
+describe("targets", () => {
+  const phase = (p50: number, rps: number, errors = 0): PhaseResult => ({
+    concurrency: 1,
+    durationS: 1,
+    requests: 100,
+    errors,
+    errorSamples: [],
+    rps,
+    latencyMs: { p50, p90: p50, p99: p50, max: p50, mean: p50 },
+    ttfbMs: { p50, p90: p50, p99: p50, max: p50, mean: p50 },
+  });
+  const holds = (holdsPerSec: number) => ({
+    accounts: 1,
+    callers: 32,
+    durationS: 1,
+    placed: 1,
+    failed: 0,
+    failureSamples: [],
+    holdsPerSec,
+    latencyMs: summarize([1]),
+    released: 1,
+    releasesPerSec: 1,
+    releaseLatencyMs: summarize([1]),
+    ledgerViolations: 0,
+  });
+
+  it("passes and fails on the documented thresholds", () => {
+    const ok = evaluateTargets(
+      { "direct.chat.c1": phase(1, 1), "tollgate.chat.c1": phase(3.9, 1), "noop.c32": phase(1, 1000), "tollgate.chat.c32": phase(1, 700) },
+      holds(1000),
+    );
+    expect(ok.map((t) => [t.id, t.pass])).toEqual([
+      ["added_p50_c1", true],
+      ["throughput_c32_vs_floor", true],
+      ["holds_per_sec_hot_account", true],
+      ["tollgate_error_free", true],
+    ]);
+    const bad = evaluateTargets(
+      { "direct.chat.c1": phase(1, 1), "tollgate.chat.c1": phase(4.1, 1), "noop.c32": phase(1, 1000), "tollgate.chat.c32": phase(1, 699, 3) },
+      holds(999),
+    );
+    expect(bad.every((t) => !t.pass)).toBe(true);
+    const skipped = evaluateTargets({ "tollgate.chat.c1": { skipped: "404" } }, { skipped: "x" });
+    expect(skipped.every((t) => !t.pass && t.value === null)).toBe(true);
+  });
+});
