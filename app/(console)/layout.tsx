@@ -7,6 +7,9 @@ import { can, type Permission } from "@/lib/auth/permissions";
 import { unreadNotificationCount } from "@/lib/accounts/notifications";
 import { getConsole } from "./_lib/context";
 
+// Every console page depends on the signed-in user.
+export const dynamic = "force-dynamic";
+
 const ITEMS: (NavItem & { permission?: Permission })[] = [
   { href: "/overview", label: "Overview" },
   { href: "/keys", label: "API keys", permission: "keys:read" },

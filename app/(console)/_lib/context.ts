@@ -9,9 +9,10 @@ import { ACCOUNT_COOKIE, requireUser, resolveAccountContext, type AccountContext
 import type { ActorCtx } from "@/lib/accounts/authorize";
 
 export const getConsole = cache(async (): Promise<{ db: Db; user: SessionUser; account: AccountContext | null }> => {
+  // Reading cookies first marks every console page as per-request (never prerendered).
+  const preferred = (await cookies()).get(ACCOUNT_COOKIE)?.value;
   const user = await requireUser();
   const db = await getDb();
-  const preferred = (await cookies()).get(ACCOUNT_COOKIE)?.value;
   const account = await resolveAccountContext(db, user, preferred);
   return { db, user, account };
 });
