@@ -232,7 +232,8 @@ export const ledgerEntries = pgTable(
     index("ledger_account_seq_idx").on(t.accountId, t.seq),
     index("ledger_created_idx").on(t.createdAt),
     index("ledger_request_idx").on(t.requestId),
-    uniqueIndex("ledger_charge_hold_uq").on(t.holdId).where(sql`${t.type} IN ('charge','byok_fee')`),
+    // One charge and at most one BYOK fee per hold (a BYOK settlement writes both).
+    uniqueIndex("ledger_charge_hold_uq").on(t.holdId, t.type).where(sql`${t.type} IN ('charge','byok_fee')`),
     uniqueIndex("ledger_refund_ref_uq").on(t.stripeReference).where(sql`${t.type} = 'refund'`),
     uniqueIndex("ledger_topup_ref_uq").on(t.stripeReference).where(sql`${t.type} = 'topup'`),
     uniqueIndex("ledger_dispute_adjustment_uq").on(t.disputeId).where(sql`${t.type} = 'adjustment' AND ${t.disputeId} IS NOT NULL`),

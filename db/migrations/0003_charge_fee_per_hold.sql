@@ -1,0 +1,2 @@
+DROP INDEX "ledger_charge_hold_uq";--> statement-breakpoint
+CREATE UNIQUE INDEX "ledger_charge_hold_uq" ON "ledger_entries" USING btree ("hold_id","type") WHERE "ledger_entries"."type" IN ('charge','byok_fee');
