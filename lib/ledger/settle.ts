@@ -6,7 +6,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { rows, type DbOrTx } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
-import { big, inTx, nowSql, requireNonNegative, toBig } from "./entries";
+import { big, fastRows, inTx, requireNonNegative, toBig, tsParam } from "./entries";
 import { consumeLots } from "./lots";
 import type { SettleInput, SettleResult } from "./types";
 
@@ -27,7 +27,7 @@ interface FinishRow {
 
 /** The oldest expired pending hold nobody else is working on. */
 export function sweepSelector(now: Date | undefined): SQL {
-  return sql`(SELECT id FROM holds WHERE status = 'pending' AND expires_at <= ${nowSql(now)}
+  return sql`(SELECT id FROM holds WHERE status = 'pending' AND expires_at <= COALESCE(${tsParam(now)}, now())
               ORDER BY expires_at LIMIT 1 FOR UPDATE SKIP LOCKED)`;
 }
 
@@ -40,7 +40,7 @@ export async function finishHold(db: DbOrTx, f: FinishInput): Promise<{ holdId: 
   const chargeId = newId("entry");
   const feeId = newId("entry");
   const stmt = sql`
-    WITH pn AS (SELECT ${nowSql(f.now)} AS now),
+    WITH pn AS (SELECT COALESCE(${tsParam(f.now)}, now()) AS now),
     h AS (
       UPDATE holds SET status = ${total > 0n ? "settled" : "released"}::hold_status,
                        charged_micros = ${big(total)}, settled_at = pn.now
@@ -82,7 +82,7 @@ export async function finishHold(db: DbOrTx, f: FinishInput): Promise<{ holdId: 
     FROM h JOIN a ON a.id = h.account_id`;
 
   const run = async (tx: DbOrTx) => {
-    const r = (await rows<FinishRow>(tx, stmt))[0];
+    const r = (await fastRows<FinishRow>(tx, stmt))[0];
     if (!r) return null;
     // The charge entry is written before the fee entry (UNION ALL order), so draw in that order.
     await consumeLots(tx, r.account_id, chargeId, f.chargeMicros);
