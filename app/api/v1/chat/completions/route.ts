@@ -1,0 +1,5 @@
+import { chatCompletions } from "@/lib/gateway/handlers";
+import { withApiKey } from "@/lib/gateway/http";
+
+export const dynamic = "force-dynamic";
+export const POST = withApiKey(chatCompletions, { format: "openai" });

@@ -1,0 +1,155 @@
+// withApiKey: the wrapper every /api/v1 route (except /health) goes through. It assigns the
+// request id, authenticates the key (one PostgreSQL query, briefly cached), admits the request
+// (rate limit + concurrency in one Redis round trip), runs the handler, maps every failure to
+// the documented error shape and puts the standard headers on every response.
+import { createHmac } from "node:crypto";
+import { Ratelimit } from "@upstash/ratelimit";
+import type { Redis as UpstashRedis } from "@upstash/redis";
+import { AppError, toAppError } from "@/lib/errors";
+import { acceptRequestId } from "@/lib/ids";
+import { authenticateApiKey, keyFromHeaders, type ApiKeyAuth } from "@/lib/keys/auth";
+import { microsToUsdExact } from "@/lib/money";
+import { admit, getLimitStore, rateHeaders, type Admission, type RateInfo } from "@/lib/ratelimit";
+import { redisPrefix } from "@/lib/ratelimit/store";
+import { errorResponse, type ApiFormat } from "./errors";
+
+export type { ApiFormat } from "./errors";
+
+export interface GatewayContext {
+  req: Request;
+  requestId: string;
+  format: ApiFormat;
+  key: ApiKeyAuth;
+  rate: RateInfo;
+  /** performance.now() when the request arrived. */
+  startedAt: number;
+  clientIpHash: string | null;
+  /** Reported in X-Credit-Balance-Usd; handlers update it after settling. */
+  balanceMicros: bigint;
+  /** Extra headers for the final response (e.g. X-Tollgate-Max-Tokens). */
+  headers: Record<string, string>;
+  /** Keep the concurrency slot until `done` settles (streams that outlive the handler). */
+  holdSlotUntil(done: Promise<unknown>): void;
+}
+
+export type GatewayHandler<P> = (ctx: GatewayContext, routeArg: P) => Promise<Response>;
+
+export interface WithApiKeyOptions {
+  /** Error/body dialect; a function picks it per request (GET /models serves both SDKs). */
+  format?: ApiFormat | ((req: Request) => ApiFormat);
+}
+
+function clientIp(headers: Headers): string | null {
+  const xff = headers.get("x-forwarded-for");
+  if (xff) return xff.split(",")[0].trim() || null;
+  return headers.get("x-real-ip")?.trim() || null;
+}
+
+/** Keyed hash, so the log can group by client without storing (or reversing to) an address. */
+export function hashClientIp(ip: string | null): string | null {
+  if (!ip) return null;
+  const secret = process.env.AUTH_SECRET || "tollgate-ip-hash";
+  return createHmac("sha256", secret).update(ip).digest("hex").slice(0, 32);
+}
+
+// Failed authentications are limited per client address, which both answers with rate-limit
+// headers on 401s and slows key guessing (each well-formed guess costs a database lookup).
+const AUTH_FAILURES_PER_MINUTE = () => Number(process.env.AUTH_FAILURE_RPM ?? 120);
+type G = typeof globalThis & { __tollgateAuthLimiter?: { store: unknown; limiter: Ratelimit } };
+const g = globalThis as G;
+
+async function authFailureHeaders(ipHash: string | null, err: AppError): Promise<{ err: AppError; headers: Record<string, string> }> {
+  const limit = AUTH_FAILURES_PER_MINUTE();
+  const fallback = { limit, remaining: limit, resetSeconds: Math.ceil(Date.now() / 60_000) * 60 };
+  try {
+    const store = await getLimitStore();
+    if (!g.__tollgateAuthLimiter || g.__tollgateAuthLimiter.store !== store) {
+      g.__tollgateAuthLimiter = {
+        store,
+        limiter: new Ratelimit({ redis: store.redis as unknown as UpstashRedis, limiter: Ratelimit.slidingWindow(limit, "60 s"), prefix: `${redisPrefix()}:authfail`, timeout: 500, analytics: false }),
+      };
+    }
+    const r = await g.__tollgateAuthLimiter.limiter.limit(ipHash ?? "unknown");
+    const info: RateInfo = { limit, remaining: r.remaining, resetSeconds: Math.ceil(r.reset / 1000) || fallback.resetSeconds };
+    if (!r.success) {
+      const retryAfter = Math.max(1, info.resetSeconds - Math.floor(Date.now() / 1000));
+      return {
+        err: new AppError("RATE_LIMITED", `Too many failed authentication attempts. Retry after ${retryAfter} s.`, { retryAfterSeconds: retryAfter }),
+        headers: rateHeaders({ ...info, remaining: 0 }),
+      };
+    }
+    return { err, headers: rateHeaders(info) };
+  } catch {
+    return { err, headers: rateHeaders(fallback) };
+  }
+}
+
+function creditHeaders(ctx: GatewayContext): Record<string, string> {
+  const h: Record<string, string> = { "X-Credit-Balance-Usd": microsToUsdExact(ctx.balanceMicros) };
+  if (ctx.key.creditsExpiringSoon) h["X-Credit-Expiring-Soon"] = "true";
+  return h;
+}
+
+function applyHeaders(res: Response, headers: Record<string, string>): Response {
+  try {
+    for (const [k, v] of Object.entries(headers)) res.headers.set(k, v);
+    return res;
+  } catch {
+    // Immutable headers (a fetched Response): copy into a new one.
+    const h = new Headers(res.headers);
+    for (const [k, v] of Object.entries(headers)) h.set(k, v);
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers: h });
+  }
+}
+
+export function withApiKey<P = unknown>(handler: GatewayHandler<P>, opts: WithApiKeyOptions = {}): (req: Request, routeArg: P) => Promise<Response> {
+  return async (req: Request, routeArg: P): Promise<Response> => {
+    const format = typeof opts.format === "function" ? opts.format(req) : (opts.format ?? "openai");
+    const startedAt = performance.now();
+    const requestId = acceptRequestId(req.headers.get("x-request-id"));
+    const clientIpHash = hashClientIp(clientIp(req.headers));
+
+    let key: ApiKeyAuth;
+    try {
+      key = await authenticateApiKey(keyFromHeaders(req.headers));
+    } catch (e) {
+      const err = toAppError(e);
+      if (err.status !== 401) return errorResponse(err, requestId, format);
+      const { err: final, headers } = await authFailureHeaders(clientIpHash, err);
+      return errorResponse(final, requestId, format, headers);
+    }
+
+    let admission: Admission;
+    try {
+      admission = await admit({ keyId: key.keyId, accountId: key.accountId, tier: key.tier, customRpm: key.customRpm, concurrencyLimit: key.concurrencyLimit, requestId });
+    } catch (e) {
+      const creditOnly = { "X-Credit-Balance-Usd": microsToUsdExact(key.balanceMicros), ...(key.creditsExpiringSoon ? { "X-Credit-Expiring-Soon": "true" } : {}) };
+      return errorResponse(e, requestId, format, creditOnly);
+    }
+
+    let slotUntil: Promise<unknown> | null = null;
+    const ctx: GatewayContext = {
+      req,
+      requestId,
+      format,
+      key,
+      rate: admission,
+      startedAt,
+      clientIpHash,
+      balanceMicros: key.balanceMicros,
+      headers: {},
+      holdSlotUntil(done) {
+        slotUntil = done;
+      },
+    };
+    let res: Response;
+    try {
+      res = await handler(ctx, routeArg);
+    } catch (e) {
+      res = errorResponse(e, requestId, format, ctx.headers);
+    }
+    if (slotUntil) (slotUntil as Promise<unknown>).then(admission.release, admission.release);
+    else admission.release();
+    return applyHeaders(res, { ...ctx.headers, ...rateHeaders(admission), ...creditHeaders(ctx), "X-Request-Id": requestId });
+  };
+}

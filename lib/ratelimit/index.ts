@@ -1,0 +1,163 @@
+// Admission control for /api/v1: the per-key sliding-window RPM limit (@upstash/ratelimit) and
+// the per-account concurrency limit (our own Lua script), in ONE Redis round trip: both scripts
+// are dispatched in the same tick, and auto-pipelining (ioredis; @upstash/redis over REST) sends
+// them in a single write/HTTP request. If only one of them passes we undo it off the hot path.
+// Redis trouble fails open (logged): prepaid holds, not the limiter, protect the money.
+import { Ratelimit } from "@upstash/ratelimit";
+import type { Redis as UpstashRedis } from "@upstash/redis";
+import { AppError } from "@/lib/errors";
+import { Script } from "./adapter";
+import { getLimitStore, redisPrefix, type LimitStore } from "./store";
+import { rpmFor, TIER_RPM } from "./tiers";
+
+export { rpmFor, TIER_RPM };
+export { getLimitStore, resetLimitStore } from "./store";
+
+const WINDOW = "60 s";
+
+// Members are request ids scored by their own expiry, so a crashed instance's slots free
+// themselves; the key's TTL covers the whole set.
+const ACQUIRE = new Script(`local key = KEYS[1]
+local now = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local ttl = tonumber(ARGV[3])
+redis.call("ZREMRANGEBYSCORE", key, "-inf", now)
+local n = redis.call("ZCARD", key)
+if n >= limit then
+  return {0, n}
+end
+redis.call("ZADD", key, now + ttl, ARGV[4])
+redis.call("PEXPIRE", key, ttl)
+return {1, n + 1}`);
+
+export interface RateInfo {
+  limit: number;
+  remaining: number;
+  /** Unix seconds when the current window ends. */
+  resetSeconds: number;
+}
+
+export interface Admission extends RateInfo {
+  /** Frees the concurrency slot; idempotent, never throws. */
+  release(): void;
+}
+
+export function admissionTimeoutMs(): number {
+  return Number(process.env.RATELIMIT_TIMEOUT_MS ?? 1000);
+}
+
+export function concurrencyTtlMs(): number {
+  return Number(process.env.CONCURRENCY_TTL_MS ?? 30 * 60_000);
+}
+
+type G = typeof globalThis & { __tollgateLimiters?: { store: LimitStore; byRpm: Map<number, Ratelimit> } };
+const g = globalThis as G;
+
+function limiterFor(store: LimitStore, rpm: number): Ratelimit {
+  if (!g.__tollgateLimiters || g.__tollgateLimiters.store !== store) g.__tollgateLimiters = { store, byRpm: new Map() };
+  let limiter = g.__tollgateLimiters.byRpm.get(rpm);
+  if (!limiter) {
+    // One limiter per RPM value (tiers can change per key at any time); all share the key
+    // space, so switching tiers keeps the requests already counted in the window.
+    limiter = new Ratelimit({
+      redis: store.redis as unknown as UpstashRedis,
+      limiter: Ratelimit.slidingWindow(rpm, WINDOW),
+      prefix: `${redisPrefix()}:rl`,
+      timeout: 0, // we race our own timeout below, shared with the concurrency script
+      analytics: false,
+    });
+    g.__tollgateLimiters.byRpm.set(rpm, limiter);
+  }
+  return limiter;
+}
+
+let lastWarn = 0;
+function warn(what: string, e: unknown): void {
+  if (Date.now() - lastWarn < 10_000) return;
+  lastWarn = Date.now();
+  console.warn(`[tollgate] rate limiter ${what}; failing open:`, e instanceof Error ? e.message : String(e));
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+export function rateHeaders(info: RateInfo): Record<string, string> {
+  return {
+    "X-RateLimit-Limit": String(info.limit),
+    "X-RateLimit-Remaining": String(Math.max(0, info.remaining)),
+    "X-RateLimit-Reset": String(info.resetSeconds),
+  };
+}
+
+export interface AdmitInput {
+  keyId: string;
+  accountId: string;
+  tier: string;
+  customRpm: number | null;
+  concurrencyLimit: number;
+  requestId: string;
+}
+
+/** Admits one request or throws RATE_LIMITED / CONCURRENCY_LIMITED (429 with Retry-After). */
+export async function admit(input: AdmitInput): Promise<Admission> {
+  const store = await getLimitStore();
+  const rpm = rpmFor(input.tier, input.customRpm);
+  const limiter = limiterFor(store, rpm);
+  const ccKey = `${redisPrefix()}:cc:${input.accountId}`;
+  const now = Date.now();
+  const ttl = concurrencyTtlMs();
+
+  // Same tick → same pipeline. Do not put an await between these two lines.
+  const rlPromise = limiter.limit(input.keyId);
+  const ccPromise = ACQUIRE.run(store.redis, [ccKey], [now, input.concurrencyLimit, ttl, input.requestId]);
+  const ms = admissionTimeoutMs();
+  const [rl, cc] = await Promise.allSettled([withTimeout(rlPromise, ms), withTimeout(ccPromise, ms)]);
+
+  const windowEndSeconds = Math.ceil((Math.floor(now / 60_000) + 1) * 60);
+  let info: RateInfo = { limit: rpm, remaining: rpm - 1, resetSeconds: windowEndSeconds };
+  let rateOk = true;
+  if (rl.status === "fulfilled") {
+    info = { limit: rpm, remaining: rl.value.remaining, resetSeconds: Math.ceil(rl.value.reset / 1000) || windowEndSeconds };
+    rateOk = rl.value.success;
+  } else warn("unavailable", rl.reason);
+
+  let slotHeld = false;
+  let concurrencyOk = true;
+  let inFlight = 0;
+  if (cc.status === "fulfilled") {
+    const [ok, n] = cc.value as [number, number];
+    slotHeld = Number(ok) === 1;
+    concurrencyOk = slotHeld;
+    inFlight = Number(n);
+  } else warn("concurrency store unavailable", cc.reason);
+
+  let released = false;
+  const release = () => {
+    if (released || !slotHeld) return;
+    released = true;
+    store.redis.zrem(ccKey, input.requestId).catch((e: unknown) => warn("release failed", e));
+  };
+
+  if (!rateOk) {
+    release();
+    const retryAfter = Math.max(1, info.resetSeconds - Math.floor(Date.now() / 1000));
+    throw new AppError("RATE_LIMITED", `Rate limit of ${rpm} requests per minute exceeded for this key. Retry after ${retryAfter} s.`, {
+      retryAfterSeconds: retryAfter,
+      headers: rateHeaders({ ...info, remaining: 0 }),
+    });
+  }
+  if (!concurrencyOk) {
+    // Give the request back to the window: a request refused for concurrency was not served.
+    limiter.limit(input.keyId, { rate: -1 }).catch(() => undefined);
+    throw new AppError("CONCURRENCY_LIMITED", `Too many concurrent requests for this account (${inFlight} in flight, limit ${input.concurrencyLimit}).`, {
+      retryAfterSeconds: 1,
+      headers: rateHeaders({ ...info, remaining: info.remaining + 1 }),
+    });
+  }
+  return { ...info, release };
+}
