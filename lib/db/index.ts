@@ -27,8 +27,21 @@ export async function openDb(opts: { databaseUrl?: string; dataDir?: string; poo
     const { Pool } = await import("pg");
     const { drizzle } = await import("drizzle-orm/node-postgres");
     const pool = new Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 20 });
+    // An idle connection dropped by the server (restart, failover, DROP DATABASE ... FORCE after
+    // close) must not crash the process: without a listener pg re-throws it as an uncaught error.
+    let closing = false;
+    pool.on("error", (e) => {
+      if (!closing) console.error(`[db] idle connection lost: ${e.message}`);
+    });
     const db = drizzle(pool, { schema }) as unknown as Db;
-    return { db, kind: "postgres", close: () => pool.end() };
+    return {
+      db,
+      kind: "postgres",
+      close: () => {
+        closing = true;
+        return pool.end();
+      },
+    };
   }
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
