@@ -13,6 +13,7 @@ import {
   isUniqueViolation,
   lockAccountAndApply,
   nowSql,
+  pgCode,
   requirePositive,
   toBig,
   tsParam,
@@ -41,7 +42,10 @@ async function insertLot(
           ${p.stripeSessionId ?? null}, ${p.stripePaymentIntentId ?? null}, ${p.reason ?? null}, ${nowSql(p.now)})
         ON CONFLICT (stripe_session_id) DO NOTHING
         RETURNING id`,
-  );
+  ).catch((e: unknown) => {
+    if (pgCode(e) === "23503") throw new AppError("NOT_FOUND", `account ${p.accountId} not found`, { cause: e });
+    throw e;
+  });
   return r.length > 0;
 }
 

@@ -1,0 +1,207 @@
+// Money under parallel calls: every test fires many concurrent ledger calls (Promise.all) at
+// one account and checks exact outcomes plus every ledger invariant afterwards.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { rows } from "@/lib/db";
+import { adjustCredit, creditAccount, placeHold, refundPurchase, releaseHold, settle, sweepHolds, type PlaceHoldResult } from "@/lib/ledger";
+import { createTestDb, type TestDb } from "../helpers/db";
+import { accountRow, entries, expectLedgerOk, keyRow, makeAccount, makeKey, sys, USD } from "./fixtures";
+
+let t: TestDb;
+beforeAll(async () => {
+  t = await createTestDb({ poolSize: 24 });
+});
+afterAll(async () => {
+  await t.dispose();
+});
+
+let seq = 0;
+const rid = () => `req_cc_${++seq}_${Date.now()}`;
+const times = <T>(n: number, fn: (i: number) => Promise<T>) => Promise.all(Array.from({ length: n }, (_, i) => fn(i)));
+const oks = (rs: PlaceHoldResult[]) => rs.filter((r): r is Extract<PlaceHoldResult, { ok: true }> => r.ok);
+
+async function funded(micros: bigint): Promise<string> {
+  const a = await makeAccount(t.db);
+  await creditAccount(t.db, { accountId: a, kind: "grant", amountMicros: micros, actor: sys });
+  return a;
+}
+
+describe("concurrent holds on one account", () => {
+  it("an account funded for K holds grants exactly K of 60 concurrent requests", async () => {
+    const K = 7;
+    const hold = 130_000n;
+    const a = await funded(BigInt(K) * hold + 129_999n); // not quite K+1
+    const results = await times(60, () => placeHold(t.db, { accountId: a, requestId: rid(), minMicros: hold, maxMicros: hold }));
+    expect(oks(results)).toHaveLength(K);
+    for (const r of results.filter((x) => !x.ok)) expect(r).toEqual({ ok: false, code: "INSUFFICIENT_CREDITS", availableMicros: 129_999n });
+    const acct = await accountRow(t.db, a);
+    expect(acct.held).toBe(BigInt(K) * hold);
+    expect(acct.held <= acct.balance).toBe(true);
+    await expectLedgerOk(t.db, a);
+  });
+
+  it("clamped holds never add up to more than the balance", async () => {
+    const a = await funded(1_000_000n);
+    const results = await times(50, () => placeHold(t.db, { accountId: a, requestId: rid(), minMicros: 30_000n, maxMicros: 90_000n }));
+    const granted = oks(results);
+    const total = granted.reduce((s, r) => s + r.amountMicros, 0n);
+    for (const r of granted) expect(r.amountMicros >= 30_000n && r.amountMicros <= 90_000n).toBe(true);
+    expect(total <= 1_000_000n).toBe(true);
+    expect(1_000_000n - total < 30_000n).toBe(true); // refused only once less than min was left
+    expect((await accountRow(t.db, a)).held).toBe(total);
+    await expectLedgerOk(t.db, a);
+  });
+
+  it("enforces a key's lifetime credit limit under concurrency (holds and spend)", async () => {
+    const a = await funded(100n * USD);
+    const k = await makeKey(t.db, a, { creditLimitMicros: 500_000n });
+    const first = await times(40, () => placeHold(t.db, { accountId: a, keyId: k, requestId: rid(), minMicros: 100_000n, maxMicros: 100_000n }));
+    expect(oks(first)).toHaveLength(5);
+    for (const r of first.filter((x) => !x.ok)) expect(r).toMatchObject({ ok: false, code: "KEY_CREDIT_LIMIT_REACHED", availableMicros: 0n });
+    // Settle each at 40 % of its hold: 300,000 of the limit stays available again.
+    await Promise.all(oks(first).map((h) => settle(t.db, { holdId: h.holdId, chargeMicros: 40_000n })));
+    expect(await keyRow(t.db, k)).toEqual({ spent: 200_000n, held: 0n });
+    const second = await times(40, () => placeHold(t.db, { accountId: a, keyId: k, requestId: rid(), minMicros: 100_000n, maxMicros: 100_000n }));
+    expect(oks(second)).toHaveLength(3);
+    expect(await keyRow(t.db, k)).toEqual({ spent: 200_000n, held: 300_000n });
+    await expectLedgerOk(t.db, a);
+  });
+
+  it("enforces a key's daily spend cap under concurrency, including the day's first holds", async () => {
+    const a = await funded(100n * USD);
+    const k = await makeKey(t.db, a, { dailySpendCapMicros: 400_000n });
+    const day1 = new Date("2030-06-01T23:59:00Z");
+    const r1 = await times(40, () => placeHold(t.db, { accountId: a, keyId: k, requestId: rid(), minMicros: 100_000n, maxMicros: 100_000n, now: day1 }));
+    expect(oks(r1)).toHaveLength(4);
+    for (const r of r1.filter((x) => !x.ok)) expect(r).toMatchObject({ code: "DAILY_SPEND_CAP_REACHED", availableMicros: 0n });
+    // Spend on day 1 stays on day 1 even when settled after midnight; day 2 has a fresh cap.
+    const day2 = new Date("2030-06-02T00:01:00Z");
+    await Promise.all(oks(r1).map((h) => settle(t.db, { holdId: h.holdId, chargeMicros: 100_000n, now: day2 })));
+    const r2 = await times(40, () => placeHold(t.db, { accountId: a, keyId: k, requestId: rid(), minMicros: 50_000n, maxMicros: 150_000n, now: day2 }));
+    const granted = oks(r2);
+    expect(granted.reduce((s, r) => s + r.amountMicros, 0n)).toBe(400_000n);
+    const days = await rows<{ day: string; spent_micros: string; held_micros: string }>(
+      t.db,
+      sql`SELECT day::text AS day, spent_micros, held_micros FROM api_key_daily_spend WHERE key_id = ${k} ORDER BY day`,
+    );
+    expect(days.map((d) => [d.day, BigInt(d.spent_micros), BigInt(d.held_micros)])).toEqual([
+      ["2030-06-01", 400_000n, 0n],
+      ["2030-06-02", 0n, 400_000n],
+    ]);
+    await expectLedgerOk(t.db, a);
+  });
+
+  it("holds that raced the day's first hold (day row created after their snapshot) are retried, not refused", async () => {
+    const a = await funded(100n * USD);
+    const k = await makeKey(t.db, a, { dailySpendCapMicros: 1_000_000n });
+    const now = new Date("2030-07-01T10:00:00Z");
+    const hold = (db: Parameters<typeof placeHold>[0]) => placeHold(db, { accountId: a, keyId: k, requestId: rid(), minMicros: 100_000n, maxMicros: 100_000n, now });
+    let waiting: Promise<PlaceHoldResult[]> = Promise.resolve([]);
+    // The first hold stays uncommitted (holding the account lock) while others start and block:
+    // their statements' snapshots predate the day row it inserts.
+    await t.db.transaction(async (tx) => {
+      expect((await hold(tx)).ok).toBe(true);
+      waiting = times(12, () => hold(t.db));
+      await new Promise((r) => setTimeout(r, 300));
+    });
+    const rest = await waiting;
+    expect(oks(rest)).toHaveLength(9);
+    for (const r of rest.filter((x) => !x.ok)) expect(r).toMatchObject({ code: "DAILY_SPEND_CAP_REACHED" });
+    await expectLedgerOk(t.db, a);
+  });
+});
+
+describe("concurrent settlement", () => {
+  it("20 concurrent settles of one hold charge exactly once", async () => {
+    const a = await funded(USD);
+    const h = await placeHold(t.db, { accountId: a, requestId: rid(), minMicros: 1n, maxMicros: 500_000n });
+    if (!h.ok) throw new Error("hold failed");
+    const results = await times(20, (i) => settle(t.db, { holdId: h.holdId, chargeMicros: 300_000n + BigInt(i) }));
+    const won = results.filter((r) => r.status === "settled");
+    expect(won).toHaveLength(1);
+    for (const r of results) expect(r.chargedMicros).toBe(won[0].chargedMicros);
+    const charges = (await entries(t.db, a)).filter((e) => e.type === "charge");
+    expect(charges).toHaveLength(1);
+    expect(await accountRow(t.db, a)).toEqual({ balance: USD - won[0].chargedMicros, held: 0n });
+    await expectLedgerOk(t.db, a);
+  });
+
+  it("settling and releasing many holds at once leaves the balance exact", async () => {
+    const a = await funded(10n * USD);
+    const k = await makeKey(t.db, a);
+    const holds = oks(await times(40, () => placeHold(t.db, { accountId: a, keyId: k, requestId: rid(), minMicros: 200_000n, maxMicros: 200_000n })));
+    expect(holds).toHaveLength(40);
+    // Under, at and over the hold, and plain releases; each hold also gets a duplicate settle.
+    const charge = (i: number) => (i % 4 === 0 ? 0n : BigInt(i) * 7_919n);
+    await Promise.all(
+      holds.flatMap((h, i) => [
+        i % 4 === 0 ? releaseHold(t.db, h.holdId) : settle(t.db, { holdId: h.holdId, chargeMicros: charge(i) }),
+        settle(t.db, { holdId: h.holdId, chargeMicros: charge(i) }),
+      ]),
+    );
+    const expected = holds.reduce((s, _h, i) => s + charge(i), 0n);
+    expect(await accountRow(t.db, a)).toEqual({ balance: 10n * USD - expected, held: 0n });
+    expect(await keyRow(t.db, k)).toEqual({ spent: expected, held: 0n });
+    await expectLedgerOk(t.db, a);
+  });
+
+  it("holds, settles, top-ups and sweeps interleaved on one account keep every invariant", async () => {
+    const a = await funded(2n * USD);
+    const k = await makeKey(t.db, a, { creditLimitMicros: 50n * USD, dailySpendCapMicros: 50n * USD });
+    const past = new Date(Date.now() - 7_200_000);
+    const stale = oks(await times(10, () => placeHold(t.db, { accountId: a, keyId: k, requestId: rid(), minMicros: 10_000n, maxMicros: 10_000n, ttlSeconds: 60, now: past })));
+    const work = async (i: number) => {
+      const h = await placeHold(t.db, { accountId: a, keyId: k, requestId: rid(), minMicros: 20_000n, maxMicros: 120_000n });
+      if (h.ok) await settle(t.db, { holdId: h.holdId, chargeMicros: (h.amountMicros * BigInt(i % 3)) / 2n });
+    };
+    await Promise.all([
+      ...Array.from({ length: 40 }, (_, i) => work(i)),
+      ...Array.from({ length: 5 }, (_, i) => creditAccount(t.db, { accountId: a, kind: "paid", amountMicros: 300_000n, stripeSessionId: `cs_mix_${rid()}_${i}`, actor: sys })),
+      sweepHolds(t.db),
+      sweepHolds(t.db),
+    ]);
+    const st = await rows<{ n: string }>(t.db, sql`SELECT COUNT(*) AS n FROM holds WHERE id IN (${sql.join(stale.map((s) => sql`${s.holdId}`), sql`, `)}) AND status = 'released'`);
+    expect(Number(st[0].n)).toBe(10);
+    expect((await accountRow(t.db, a)).held).toBe(0n);
+    await expectLedgerOk(t.db, a);
+  });
+});
+
+describe("idempotent credits under concurrency", () => {
+  it("creditAccount credits a Stripe session once under 20 concurrent calls", async () => {
+    const a = await makeAccount(t.db);
+    const session = `cs_test_${rid()}`;
+    const results = await times(20, () =>
+      creditAccount(t.db, { accountId: a, kind: "paid", amountMicros: 25n * USD, stripeSessionId: session, stripePaymentIntentId: `pi_${session}`, actor: sys }),
+    );
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.lotId)).size).toBe(1);
+    expect(new Set(results.map((r) => r.entryId)).size).toBe(1);
+    expect(await accountRow(t.db, a)).toEqual({ balance: 25n * USD, held: 0n });
+    const audits = await rows<{ n: string }>(t.db, sql`SELECT COUNT(*) AS n FROM audit_log WHERE account_id = ${a} AND action = 'credit.topup'`);
+    expect(Number(audits[0].n)).toBe(1);
+    await expectLedgerOk(t.db, a);
+  });
+
+  it("a Stripe refund is applied once under 10 concurrent deliveries", async () => {
+    const a = await makeAccount(t.db);
+    const session = `cs_test_${rid()}`;
+    await creditAccount(t.db, { accountId: a, kind: "paid", amountMicros: 10n * USD, stripeSessionId: session, actor: sys });
+    const results = await times(10, () => refundPurchase(t.db, { stripeRefundId: `re_${session}`, stripeSessionId: session, amountMicros: 4n * USD }));
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    for (const r of results) expect(r.amountMicros).toBe(4n * USD);
+    expect(await accountRow(t.db, a)).toEqual({ balance: 6n * USD, held: 0n });
+    await expectLedgerOk(t.db, a);
+  });
+
+  it("a dispute adjustment is applied once under 10 concurrent resolutions", async () => {
+    const a = await funded(USD);
+    const results = await times(10, () =>
+      adjustCredit(t.db, { accountId: a, amountMicros: 150_000n, disputeId: `dsp_${seq}_x`, reason: "dispute refund", actor: { kind: "staff", userId: null } }),
+    );
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.entryId)).size).toBe(1);
+    expect(await accountRow(t.db, a)).toEqual({ balance: 1_150_000n, held: 0n });
+    await expectLedgerOk(t.db, a);
+  });
+});
