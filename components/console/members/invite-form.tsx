@@ -1,0 +1,27 @@
+"use client";
+
+import { inviteMemberAction } from "@/app/(console)/members/actions";
+import { ActionForm, FormField, SubmitButton } from "@/components/forms/action-form";
+import { Input } from "@/components/ui/input";
+import { Select } from "@/components/ui/select";
+import { ROLE_OPTIONS } from "./roles";
+
+export function InviteForm({ canGrantOwner }: { canGrantOwner: boolean }) {
+  return (
+    <ActionForm
+      action={inviteMemberAction}
+      resetOnSuccess
+      label="Invite a member"
+      className="grid items-end gap-3 sm:grid-cols-[1fr_12rem_auto]"
+      successMessage={(d) => (d.kind === "added" ? "Added: they already had a Tollgate login and can switch to this account now." : "Invitation saved: they join this account when they sign up with that email.")}
+    >
+      <FormField name="email" label="Email">
+        {(a) => <Input {...a} type="email" autoComplete="off" required />}
+      </FormField>
+      <FormField name="role" label="Role" id="invite-role">
+        {(a) => <Select {...a} defaultValue="member" options={ROLE_OPTIONS.filter((o) => canGrantOwner || o.value !== "owner")} />}
+      </FormField>
+      <SubmitButton pendingText="Inviting…">Invite</SubmitButton>
+    </ActionForm>
+  );
+}
