@@ -24,7 +24,7 @@ test("sign up, land in the console, sign out, sign back in", async ({ page }) =>
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill("wrong password!!");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("alert")).toContainText("incorrect");
+  await expect(page.getByText("Email or password is incorrect.")).toBeVisible();
 
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
