@@ -5,6 +5,7 @@ import type { Db } from "@/lib/db";
 import { writeAudit, type ActorKind } from "@/lib/audit";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
+import { acceptPendingInvitations } from "@/lib/members";
 import { hashPassword, verifyPassword } from "./password";
 
 export interface CreatedUser {
@@ -41,6 +42,8 @@ export async function createUserWithAccount(
     if (isUniqueViolation(e)) throw new AppError("CONFLICT", "An account with this email already exists", { param: "email" });
     throw e;
   }
+  // Invitations sent to this email before it had a user become memberships now.
+  await acceptPendingInvitations(db, userId, email);
   return { userId, accountId };
 }
 
