@@ -25,12 +25,14 @@ beforeAll(async () => {
     STRIPE_API_PROTOCOL: "http",
     AUTH_SECRET,
     APP_URL: "http://localhost:3000",
+    TOLLGATE_JOBS: "on", // exercise instrumentation.ts: the app starts the job scheduler
   });
   resetEnvCache();
   t = await createTestDb();
   app = await startApp();
 });
 afterAll(async () => {
+  (globalThis as { __tollgateScheduler?: { stop(): void } }).__tollgateScheduler?.stop();
   await app?.close();
   await stripe?.close();
   await t?.dispose();
@@ -52,6 +54,11 @@ async function expectLedgerOk(accountId?: string) {
   expect(v.violations).toEqual([]);
   expect(v.ok).toBe(true);
 }
+
+it("the instrumentation hook started the background scheduler in this (Node.js) server", () => {
+  const scheduler = (globalThis as { __tollgateScheduler?: { tick: unknown; stop: unknown } }).__tollgateScheduler;
+  expect(typeof scheduler?.tick).toBe("function");
+});
 
 describe("checkout.session.completed", () => {
   it("credits amount_total exactly once when the same event arrives 20 times concurrently", async () => {
