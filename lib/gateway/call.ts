@@ -125,17 +125,17 @@ function validateModel(model: ModelRow | undefined, input: CallInput): ModelRow 
 }
 
 /** A request refused before any model work (bad body): logged, never charged. */
-export function recordRejected(ctx: GatewayContext, endpoint: CallInput["endpoint"], json: Record<string, unknown> | null, e: unknown): void {
+export async function recordRejected(ctx: GatewayContext, endpoint: CallInput["endpoint"], json: Record<string, unknown> | null, e: unknown): Promise<void> {
   if (!isAppError(e)) return;
   const model = json && typeof json.model === "string" ? json.model.slice(0, 200) : null;
   const log = baseLog(ctx, { endpoint, stream: json?.stream === true } as CallInput, model);
-  recordWithoutHold({ ...log, statusCode: e.status, errorCode: e.code, latencyMs: Math.round(performance.now() - ctx.startedAt) });
+  await recordWithoutHold({ ...log, statusCode: e.status, errorCode: e.code, latencyMs: Math.round(performance.now() - ctx.startedAt) });
 }
 
 export async function runModelCall(ctx: GatewayContext, input: CallInput): Promise<Response> {
   const log = baseLog(ctx, input, input.modelId);
-  const fail = (err: AppError): never => {
-    recordWithoutHold({ ...log, statusCode: err.status, errorCode: err.code, latencyMs: Math.round(performance.now() - ctx.startedAt) });
+  const fail = async (err: AppError): Promise<never> => {
+    await recordWithoutHold({ ...log, statusCode: err.status, errorCode: err.code, latencyMs: Math.round(performance.now() - ctx.startedAt) });
     throw err;
   };
 

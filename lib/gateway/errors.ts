@@ -51,5 +51,7 @@ export function errorResponse(e: unknown, requestId: string, format: ApiFormat, 
   if (err.code === "INTERNAL_ERROR") logInternal(requestId, err.cause ?? e);
   const h: Record<string, string> = { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers, ...(err.headers ?? {}), "X-Request-Id": requestId };
   if (err.retryAfterSeconds !== undefined) h["Retry-After"] = String(Math.max(1, Math.ceil(err.retryAfterSeconds)));
+  // The rest of an oversized upload was not read: this connection cannot carry another request.
+  if (err.code === "PAYLOAD_TOO_LARGE") h.Connection = "close";
   return new Response(JSON.stringify(errorBody(err, requestId, format)), { status: err.status, headers: h });
 }

@@ -12,7 +12,7 @@ async function parsed<T>(ctx: GatewayContext, endpoint: CallInput["endpoint"], b
     json = (await readJsonObject(ctx.req)).json;
     return build(json);
   } catch (e) {
-    recordRejected(ctx, endpoint, json, e);
+    await recordRejected(ctx, endpoint, json, e);
     throw e;
   }
 }

@@ -95,7 +95,11 @@ export async function finishCall(log: CallLog, charge: Charge): Promise<Finished
   return { chargedMicros: BigInt(0), balanceAfterMicros: null };
 }
 
-/** Calls that never placed a hold (bad request, unknown model, 402): logged after the response. */
-export function recordWithoutHold(log: Omit<CallLog, "holdId" | "holdMicros">): void {
-  void finishCall({ ...log, holdId: null, holdMicros: BigInt(0) }, { chargeMicros: BigInt(0), byokFeeMicros: BigInt(0), usageSource: "none", inputTokens: 0, outputTokens: 0 }).catch(() => undefined);
+/**
+ * Calls that never placed a hold (bad request, unknown model, 402). Awaited before answering, so
+ * a client that got its error can already find the request; a flood of bad requests is slowed
+ * by the write instead of queueing unbounded background work.
+ */
+export async function recordWithoutHold(log: Omit<CallLog, "holdId" | "holdMicros">): Promise<void> {
+  await finishCall({ ...log, holdId: null, holdMicros: BigInt(0) }, { chargeMicros: BigInt(0), byokFeeMicros: BigInt(0), usageSource: "none", inputTokens: 0, outputTokens: 0 }).catch(() => undefined);
 }
