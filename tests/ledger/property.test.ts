@@ -98,8 +98,8 @@ async function apply(m: LedgerModel, accountId: string, keyId: string, o: Op, n:
         expect((await releaseHold(t.db, h.id, now())).status).toBe(wasPending ? "settled" : "already_settled");
         return;
       }
-      const charge = o.t === "dup" ? 1n : (h.amount * BigInt(o.pct)) / 100n;
-      const fee = o.t === "dup" ? 0n : o.fee;
+      const charge = o.t === "settle" ? (h.amount * BigInt(o.pct)) / 100n : 1n;
+      const fee = o.t === "settle" ? o.fee : 0n;
       const wasPending = m.settle(h, charge, fee);
       const r = await settle(t.db, { holdId: h.id, chargeMicros: charge, byokFeeMicros: fee, now: now() });
       expect(r.status).toBe(wasPending ? "settled" : "already_settled");
