@@ -4,21 +4,25 @@
 //      seeded through the real lib functions (credits, a key with a custom RPM, high concurrency);
 //   3. the mock upstream and `next start` as child processes (REDIS_URL used when set);
 //   4. closed-loop HTTP phases: no-op route (framework floor), direct to the mock, through Tollgate —
-//      non-streaming and streaming, concurrency 1 and 32;
+//      non-streaming and streaming, concurrency 1 and 32 (scripts/bench/http-phases.ts);
 //   5. lib/ledger placeHold throughput on one hot account and across 100 accounts;
 //   6. bench/results.json (numbers, targets, pass/fail) and a table on stdout.
 // Flags: --seconds N (measured seconds per phase, default 6), --warmup N (default 1), --rebuild,
-// --no-build, --skip-http, --skip-holds, --cpu-prof (profiles the server into bench/tmp/prof),
+// --no-build, --skip-http, --skip-holds, --cpu-prof (V8 profile of the server into bench/tmp/prof),
+// --diagnose (counts PostgreSQL/Redis round trips per request through counting proxies; as its
+// latencies include the proxies, it writes bench/tmp/diagnose.json unless --out is given),
+// --phases a,b (only HTTP phases whose name contains a or b, e.g. --phases tollgate.chat),
 // --out FILE. Exit code 1 when a target fails or was not measured.
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { createBenchDatabase, seedBench, type BenchDatabase, type Seeded } from "./bench/database";
+import { startCountingProxy, type CountingProxy } from "./bench/counting-proxy";
+import { cpuSampler } from "./bench/cpu";
+import { createBenchDatabase, seedBench, type BenchDatabase } from "./bench/database";
 import { runHolds, type HoldsResult } from "./bench/holds";
-import { runLoad, sendOnce, type HttpTarget } from "./bench/loadgen";
-import { startMockProcess, startNextProcess, ensureBuild, type Child } from "./bench/processes";
+import { MAX_TOKENS, OUTPUT_TOKENS, PROMPT, runHttpPhases, type RoundTrips } from "./bench/http-phases";
+import { ensureBuild, startMockProcess, startNextProcess } from "./bench/processes";
 import { evaluateTargets, renderTable, type PhaseOutcome } from "./bench/report";
 
 const args = process.argv.slice(2);
@@ -37,97 +41,24 @@ function stringFlag(name: string, fallback: string): string {
 
 const PHASE_S = numberFlag("seconds", 6);
 const WARMUP_S = numberFlag("warmup", 1);
-const OUT = stringFlag("out", path.join("bench", "results.json"));
+const DIAGNOSE = flag("diagnose");
 const TMP = path.join("bench", "tmp");
+const OUT = stringFlag("out", DIAGNOSE ? path.join(TMP, "diagnose.json") : path.join("bench", "results.json"));
 const HOT_CALLERS = 32;
 const SPREAD_ACCOUNTS = 100;
 
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
-// A typical short chat call; the mock answers 16 tokens, each its own SSE chunk when streaming.
-const PROMPT = "Benchmark request: summarise the quarterly report in one short paragraph, please.";
-const OUTPUT_TOKENS = 16;
-const MAX_TOKENS = 64;
-const chatBody = (stream: boolean) =>
-  JSON.stringify({
-    model: "mock-small",
-    messages: [{ role: "user", content: PROMPT }],
-    max_tokens: MAX_TOKENS,
-    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-  });
-
-const validateChat = (_: number, body: string) => (/"completion_tokens":\s*16\b/.test(body) ? null : `unexpected body: ${body.slice(0, 200)}`);
-const validateStream = (_: number, body: string) => {
-  const pieces = body.split('tok"').length - 1;
-  if (pieces !== OUTPUT_TOKENS) return `stream delivered ${pieces} tokens, expected ${OUTPUT_TOKENS}: ${body.slice(-200)}`;
-  return body.includes("data: [DONE]") ? null : `stream without [DONE]: ${body.slice(-200)}`;
-};
-const validateNoop = (_: number, body: string) => (body.includes('"ok":true') ? null : `unexpected body: ${body.slice(0, 200)}`);
-
-function chatTarget(base: string, key: string, stream: boolean): HttpTarget {
-  return {
-    url: `${base}/chat/completions`,
-    method: "POST",
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: chatBody(stream),
-    validate: stream ? validateStream : validateChat,
-  };
-}
-
-/** One request through Tollgate before its phases: a clear reason instead of 30 s of errors. */
-async function probe(target: HttpTarget): Promise<string | null> {
-  const agent = new http.Agent({ keepAlive: false });
-  try {
-    const r = await sendOnce(agent, target);
-    if (r.status !== 200) return `probe got HTTP ${r.status}: ${r.body.slice(0, 200)}`;
-    return target.validate?.(r.status, r.body) ?? null;
-  } catch (e) {
-    return `probe failed: ${e instanceof Error ? e.message : String(e)}`;
-  } finally {
-    agent.destroy();
-  }
-}
-
-async function httpPhases(mockUrl: string, appUrl: string, seeded: Seeded): Promise<Record<string, PhaseOutcome>> {
-  const direct = (stream: boolean) => chatTarget(`${mockUrl}/v1`, "bench-direct", stream);
-  const tollgate = (stream: boolean) => chatTarget(`${appUrl}/api/v1`, seeded.gateway.key, stream);
-  const noop: HttpTarget = { url: `${appUrl}/api/noop`, method: "POST", headers: { "content-type": "application/json" }, body: chatBody(false), validate: validateNoop };
-
-  const tollgateProblem = (await probe(tollgate(false))) ?? (await probe(tollgate(true)));
-  if (tollgateProblem) log(`Tollgate phases skipped: ${tollgateProblem}`);
-
-  const plan: [string, HttpTarget, number, boolean][] = [];
-  for (const c of [1, 32]) {
-    plan.push([`noop.c${c}`, noop, c, false]);
-    plan.push([`direct.chat.c${c}`, direct(false), c, false]);
-    plan.push([`tollgate.chat.c${c}`, tollgate(false), c, true]);
-    plan.push([`direct.stream.c${c}`, direct(true), c, false]);
-    plan.push([`tollgate.stream.c${c}`, tollgate(true), c, true]);
-  }
-  const results: Record<string, PhaseOutcome> = {};
-  for (const [name, target, concurrency, viaTollgate] of plan) {
-    if (viaTollgate && tollgateProblem) {
-      results[name] = { skipped: tollgateProblem };
-      continue;
-    }
-    log(`phase ${name} (${PHASE_S}s)…`);
-    const r = await runLoad(target, { concurrency, durationMs: PHASE_S * 1000, warmupMs: WARMUP_S * 1000 });
-    results[name] = r;
-    log(`  ${r.rps} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  errors ${r.errors}${r.errors ? ` e.g. ${r.errorSamples[0]}` : ""}`);
-  }
-  return results;
-}
-
 async function main(): Promise<number> {
   fs.mkdirSync(TMP, { recursive: true });
   const loadStart = os.loadavg();
-  const children: Child[] = [];
+  const stoppers: (() => Promise<void>)[] = [];
   let db: BenchDatabase | undefined;
   let cleaned = false;
   const cleanup = async () => {
     if (cleaned) return;
     cleaned = true;
-    await Promise.all(children.map((c) => c.stop()));
+    await Promise.all(stoppers.map((stop) => stop()));
     await db?.drop();
   };
   const onSignal = () => {
@@ -146,9 +77,17 @@ async function main(): Promise<number> {
     await handle.close(); // PGlite allows one process at a time: the server gets it next
 
     let httpResults: Record<string, PhaseOutcome> = {};
+    let roundTrips: Record<string, RoundTrips> = {};
     if (!flag("skip-http")) {
+      const proxies: { pg?: CountingProxy; redis?: CountingProxy } = {};
+      if (DIAGNOSE) {
+        if (db.databaseUrl) proxies.pg = await startCountingProxy(db.databaseUrl, "pg");
+        if (process.env.REDIS_URL) proxies.redis = await startCountingProxy(process.env.REDIS_URL, "redis");
+        if (!proxies.pg) log("--diagnose: PostgreSQL round trips are only counted with DATABASE_URL");
+        for (const p of [proxies.pg, proxies.redis]) if (p) stoppers.push(() => p.close());
+      }
       const mock = await startMockProcess(path.join(TMP, "mock.log"));
-      children.push(mock);
+      stoppers.push(mock.stop);
       const serverEnv: NodeJS.ProcessEnv = {
         ...process.env,
         DATA_DIR: db.dataDir,
@@ -156,16 +95,30 @@ async function main(): Promise<number> {
         AUTH_SECRET: randomBytes(32).toString("base64url"),
         TOLLGATE_SKIP_MIGRATE: "1", // migrated above
       };
-      if (db.databaseUrl) serverEnv.DATABASE_URL = db.databaseUrl;
+      if (db.databaseUrl) serverEnv.DATABASE_URL = proxies.pg?.url ?? db.databaseUrl;
       else delete serverEnv.DATABASE_URL;
+      if (proxies.redis) serverEnv.REDIS_URL = proxies.redis.url;
       const profDir = path.resolve(TMP, "prof");
-      const app = await startNextProcess(serverEnv, path.join(TMP, "next.log"), flag("cpu-prof") ? `--cpu-prof --cpu-prof-dir=${profDir}` : undefined);
-      children.push(app);
+      const app = await startNextProcess(serverEnv, path.join(TMP, "next.log"), flag("cpu-prof") ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []);
+      stoppers.push(app.stop);
       log(`mock upstream ${mock.url}, Tollgate ${app.url}`);
-      httpResults = await httpPhases(mock.url, app.url, seeded);
+      const cpu = await cpuSampler({ serverPid: app.proc.pid, mockPid: mock.proc.pid, databaseUrl: db.databaseUrl });
+      stoppers.push(() => cpu.close());
+      ({ results: httpResults, roundTrips } = await runHttpPhases({
+        mockUrl: mock.url,
+        appUrl: app.url,
+        gatewayKey: seeded.gateway.key,
+        phaseS: PHASE_S,
+        warmupS: WARMUP_S,
+        cpu,
+        proxies,
+        only: stringFlag("phases", "").split(",").filter(Boolean),
+        log,
+      }));
+      await cpu.close();
       await app.stop();
       await mock.stop();
-      if (flag("cpu-prof")) log(`server CPU profiles in ${profDir}`);
+      if (flag("cpu-prof")) log(`server CPU profile in ${profDir} (open in Chrome DevTools → Performance)`);
     }
 
     const holds: Record<string, HoldsResult | { skipped: string }> = {};
@@ -196,6 +149,7 @@ async function main(): Promise<number> {
       config: {
         database: db.kind,
         redis: process.env.REDIS_URL ? "redis" : "in-process (ioredis-mock)",
+        diagnose: DIAGNOSE,
         phaseSeconds: PHASE_S,
         warmupSeconds: WARMUP_S,
         loadGenerator: "closed loop, node:http keep-alive agent, one connection per worker",
@@ -203,6 +157,7 @@ async function main(): Promise<number> {
         holds: { callers: HOT_CALLERS, spreadAccounts: SPREAD_ACCOUNTS, minMicros: 1000, maxMicros: 10000 },
       },
       http: httpResults,
+      ...(DIAGNOSE ? { diagnostics: { note: "latencies include counting proxies in front of PostgreSQL/Redis", roundTripsPerRequest: roundTrips } } : {}),
       holds,
       targets,
       allTargetsPass: targets.every((t) => t.pass),

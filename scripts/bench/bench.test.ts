@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMockUpstream, type MockUpstream } from "@/mock-upstream/server";
 import { percentile, runLoad, summarize, type PhaseResult } from "./loadgen";
+import { pgParser, redisParser } from "./counting-proxy";
 import { evaluateTargets } from "./report";
 
 let mock: MockUpstream;
@@ -57,6 +58,7 @@ describe("targets", () => {
     concurrency: 1,
     durationS: 1,
     requests: 100,
+    sent: 100,
     errors,
     errorSamples: [],
     rps,
@@ -96,5 +98,38 @@ describe("targets", () => {
     expect(bad.every((t) => !t.pass)).toBe(true);
     const skipped = evaluateTargets({ "tollgate.chat.c1": { skipped: "404" } }, { skipped: "x" });
     expect(skipped.every((t) => !t.pass && t.value === null)).toBe(true);
+  });
+});
+
+describe("round-trip counting proxies", () => {
+  const pgMsg = (type: string, payload = Buffer.alloc(3)) => {
+    const b = Buffer.alloc(5 + payload.length);
+    b.write(type, 0);
+    b.writeInt32BE(4 + payload.length, 1);
+    payload.copy(b, 5);
+    return b;
+  };
+
+  it("counts PostgreSQL Sync/Query messages across arbitrary chunking", () => {
+    const startup = Buffer.alloc(8);
+    startup.writeInt32BE(8, 0);
+    startup.writeInt32BE(196608, 4);
+    const stream = Buffer.concat([startup, pgMsg("P"), pgMsg("B"), pgMsg("E"), pgMsg("S"), pgMsg("Q", Buffer.from("BEGIN\0")), pgMsg("S")]);
+    for (const step of [1, 3, 7, stream.length]) {
+      const counts = { roundTrips: 0, messages: 0, connections: 0 };
+      const parse = pgParser();
+      for (let i = 0; i < stream.length; i += step) parse(stream.subarray(i, i + step), counts);
+      expect(counts.messages).toBe(6);
+      expect(counts.roundTrips).toBe(3);
+    }
+  });
+
+  it("counts Redis commands, even with '*' and CRLF inside values", () => {
+    const cmd = (...parts: string[]) => `*${parts.length}\r\n${parts.map((p) => `$${Buffer.byteLength(p)}\r\n${p}\r\n`).join("")}`;
+    const stream = Buffer.from(cmd("EVALSHA", "abc", "1", "k*\r\n*2", "x") + cmd("ZREM", "cc", "req_1") + "PING\r\n");
+    const counts = { roundTrips: 0, messages: 0, connections: 0 };
+    const parse = redisParser();
+    for (let i = 0; i < stream.length; i += 5) parse(stream.subarray(i, i + 5), counts);
+    expect(counts.messages).toBe(3);
   });
 });

@@ -28,12 +28,17 @@ export interface LatencySummary {
 export interface PhaseResult {
   concurrency: number;
   durationS: number;
+  /** Successful requests in the measured window. */
   requests: number;
+  /** Every request answered, warmup and errors included (for per-request counters). */
+  sent: number;
   errors: number;
   errorSamples: string[];
   rps: number;
   latencyMs: LatencySummary;
   ttfbMs: LatencySummary;
+  /** CPU ms per request of each process involved (filled in by the phase runner). */
+  cpuMsPerRequest?: Partial<Record<"server" | "mock" | "postgres" | "loadgen", number>>;
 }
 
 export function percentile(sorted: number[], p: number): number {
@@ -83,6 +88,7 @@ export async function runLoad(target: HttpTarget, opts: RunOptions): Promise<Pha
   const samples: Sample[] = [];
   const errorSamples: string[] = [];
   let errors = 0;
+  let sent = 0;
   let measuring = false;
   let measureStart = 0;
   const warmEnd = performance.now() + opts.warmupMs;
@@ -106,6 +112,7 @@ export async function runLoad(target: HttpTarget, opts: RunOptions): Promise<Pha
       const counted = measuring;
       try {
         const r = await sendOnce(agent, target);
+        sent += 1;
         const problem = r.status !== 200 ? `HTTP ${r.status}: ${r.body.slice(0, 200)}` : (target.validate?.(r.status, r.body) ?? null);
         if (!counted) continue;
         if (problem) noteError(problem);
@@ -125,6 +132,7 @@ export async function runLoad(target: HttpTarget, opts: RunOptions): Promise<Pha
     concurrency: opts.concurrency,
     durationS: Math.round(measuredMs) / 1000,
     requests: samples.length,
+    sent,
     errors,
     errorSamples,
     rps: Math.round((samples.length / measuredMs) * 1000 * 10) / 10,

@@ -133,7 +133,7 @@ export async function startMockProcess(logFile: string): Promise<Child & { url: 
   return { ...wrap(proc), url };
 }
 
-export async function startNextProcess(env: NodeJS.ProcessEnv, logFile: string, nodeOptions?: string): Promise<Child & { url: string }> {
+export async function startNextProcess(env: NodeJS.ProcessEnv, logFile: string, nodeArgs: string[] = []): Promise<Child & { url: string }> {
   const port = await freePort();
   const childEnv: NodeJS.ProcessEnv = {
     ...env,
@@ -143,8 +143,7 @@ export async function startNextProcess(env: NodeJS.ProcessEnv, logFile: string, 
     APP_URL: `http://127.0.0.1:${port}`,
     NEXTAUTH_URL: `http://127.0.0.1:${port}`,
   };
-  if (nodeOptions) childEnv.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ""} ${nodeOptions}`.trim();
-  const proc = spawn(process.execPath, [nextBin(), "start", "-p", String(port), "-H", "127.0.0.1"], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [...nodeArgs, nextBin(), "start", "-p", String(port), "-H", "127.0.0.1"], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   const out = logStream(logFile);
   proc.stdout!.pipe(out);
   proc.stderr!.pipe(out);

@@ -79,14 +79,17 @@ export function renderTable(http: Record<string, PhaseOutcome>, holds: Record<st
   const lines: string[] = [];
   const pad = (s: string, n: number) => s.padEnd(n);
   const lpad = (s: string, n: number) => s.padStart(n);
-  lines.push(`${pad("phase", 26)}${lpad("conc", 5)}${lpad("req/s", 10)}${lpad("p50 ms", 9)}${lpad("p99 ms", 9)}${lpad("ttfb p50", 10)}${lpad("errors", 8)}`);
+  lines.push(
+    `${pad("phase", 26)}${lpad("conc", 5)}${lpad("req/s", 10)}${lpad("p50 ms", 9)}${lpad("p99 ms", 9)}${lpad("ttfb p50", 10)}${lpad("errors", 8)}   cpu ms/req: server  pg  mock`,
+  );
   for (const [name, p] of Object.entries(http)) {
     if (!isRun(p)) {
       lines.push(`${pad(name, 26)}  skipped: ${p.skipped.slice(0, 90)}`);
       continue;
     }
     lines.push(
-      `${pad(name, 26)}${lpad(String(p.concurrency), 5)}${lpad(fmt(p.rps, 1), 10)}${lpad(fmt(p.latencyMs.p50), 9)}${lpad(fmt(p.latencyMs.p99), 9)}${lpad(fmt(p.ttfbMs.p50), 10)}${lpad(String(p.errors), 8)}`,
+      `${pad(name, 26)}${lpad(String(p.concurrency), 5)}${lpad(fmt(p.rps, 1), 10)}${lpad(fmt(p.latencyMs.p50), 9)}${lpad(fmt(p.latencyMs.p99), 9)}${lpad(fmt(p.ttfbMs.p50), 10)}${lpad(String(p.errors), 8)}` +
+        `   ${lpad(fmt(p.cpuMsPerRequest?.server), 17)}${lpad(fmt(p.cpuMsPerRequest?.postgres), 6)}${lpad(fmt(p.cpuMsPerRequest?.mock), 6)}`,
     );
   }
   lines.push("");

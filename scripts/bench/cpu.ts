@@ -1,0 +1,80 @@
+// CPU time per request, per process group (Next.js server, mock upstream, PostgreSQL backends of
+// the bench database, the load generator itself). Unlike latency, CPU time barely depends on
+// what else runs on the machine, so it says where the time goes even on a busy box. Linux only
+// (/proc); elsewhere the numbers are simply absent.
+import fs from "node:fs";
+import pg from "pg";
+
+const CLOCK_TICKS_PER_S = 100; // USER_HZ; 100 on every mainstream Linux
+
+/** utime + stime of a process in ms, or null when it is gone / not on Linux. */
+export function procCpuMs(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // After "pid (comm) ", field 3 (state) is index 0, so utime (14) is 11 and stime (15) is 12.
+    return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S) * 1000;
+  } catch {
+    return null;
+  }
+}
+
+export interface CpuSnapshot {
+  server: number | null;
+  mock: number | null;
+  postgres: number | null;
+  loadgen: number;
+}
+
+export interface CpuSampler {
+  snapshot(): Promise<CpuSnapshot>;
+  close(): Promise<void>;
+}
+
+export async function cpuSampler(opts: { serverPid?: number; mockPid?: number; databaseUrl?: string }): Promise<CpuSampler> {
+  let client: pg.Client | null = null;
+  let dbName: string | null = null;
+  if (opts.databaseUrl && fs.existsSync("/proc/self/stat")) {
+    client = new pg.Client({ connectionString: opts.databaseUrl });
+    await client.connect();
+    dbName = decodeURIComponent(new URL(opts.databaseUrl).pathname.slice(1));
+  }
+  const backendCpu = new Map<number, number>();
+
+  return {
+    async snapshot() {
+      let postgres: number | null = null;
+      if (client) {
+        const r = await client.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [dbName]);
+        // Backends come and go with the pool; remember the last reading of each so one that
+        // exits still counts up to the moment it was last seen.
+        for (const { pid } of r.rows) {
+          const ms = procCpuMs(pid);
+          if (ms !== null) backendCpu.set(pid, ms);
+        }
+        postgres = [...backendCpu.values()].reduce((a, b) => a + b, 0);
+      }
+      const self = process.cpuUsage();
+      return { server: procCpuMs(opts.serverPid), mock: procCpuMs(opts.mockPid), postgres, loadgen: (self.user + self.system) / 1000 };
+    },
+    async close() {
+      const c = client;
+      client = null;
+      await c?.end();
+    },
+  };
+}
+
+export type CpuPerRequest = Partial<Record<keyof CpuSnapshot, number>>;
+
+export function cpuPerRequest(a: CpuSnapshot, b: CpuSnapshot, requests: number): CpuPerRequest {
+  const out: CpuPerRequest = {};
+  const n = Math.max(1, requests);
+  for (const k of ["server", "mock", "postgres", "loadgen"] as const) {
+    const x = a[k];
+    const y = b[k];
+    if (x !== null && y !== null) out[k] = Math.round(((y - x) / n) * 1000) / 1000;
+  }
+  return out;
+}

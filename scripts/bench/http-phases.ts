@@ -1,0 +1,125 @@
+// The HTTP phases: no-op route (framework floor), the mock directly, and Tollgate — non-streaming
+// and streaming, at concurrency 1 and 32 — each with CPU time per request per process and, with
+// --diagnose, database/Redis round trips per request.
+import http from "node:http";
+import type { CountingProxy } from "./counting-proxy";
+import { cpuPerRequest, type CpuSampler } from "./cpu";
+import { runLoad, sendOnce, type HttpTarget } from "./loadgen";
+import type { PhaseOutcome } from "./report";
+
+// A typical short chat call; the mock answers 16 tokens, each its own SSE chunk when streaming.
+export const PROMPT = "Benchmark request: summarise the quarterly report in one short paragraph, please.";
+export const OUTPUT_TOKENS = 16;
+export const MAX_TOKENS = 64;
+
+export const chatBody = (stream: boolean) =>
+  JSON.stringify({
+    model: "mock-small",
+    messages: [{ role: "user", content: PROMPT }],
+    max_tokens: MAX_TOKENS,
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  });
+
+const validateChat = (_: number, body: string) => (/"completion_tokens":\s*16\b/.test(body) ? null : `unexpected body: ${body.slice(0, 200)}`);
+const validateStream = (_: number, body: string) => {
+  const pieces = body.split('tok"').length - 1;
+  if (pieces !== OUTPUT_TOKENS) return `stream delivered ${pieces} tokens, expected ${OUTPUT_TOKENS}: ${body.slice(-200)}`;
+  return body.includes("data: [DONE]") ? null : `stream without [DONE]: ${body.slice(-200)}`;
+};
+const validateNoop = (_: number, body: string) => (body.includes('"ok":true') ? null : `unexpected body: ${body.slice(0, 200)}`);
+
+function chatTarget(base: string, key: string, stream: boolean): HttpTarget {
+  return {
+    url: `${base}/chat/completions`,
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: chatBody(stream),
+    validate: stream ? validateStream : validateChat,
+  };
+}
+
+/** One request before the Tollgate phases: a clear reason instead of a phase full of errors. */
+async function probe(target: HttpTarget): Promise<string | null> {
+  const agent = new http.Agent({ keepAlive: false });
+  try {
+    const r = await sendOnce(agent, target);
+    if (r.status !== 200) return `probe got HTTP ${r.status}: ${r.body.slice(0, 200)}`;
+    return target.validate?.(r.status, r.body) ?? null;
+  } catch (e) {
+    return `probe failed: ${e instanceof Error ? e.message : String(e)}`;
+  } finally {
+    agent.destroy();
+  }
+}
+
+export interface RoundTrips {
+  pgRoundTrips?: number;
+  pgMessages?: number;
+  redisCommands?: number;
+  redisWrites?: number;
+}
+
+export interface HttpPhaseOptions {
+  mockUrl: string;
+  appUrl: string;
+  gatewayKey: string;
+  phaseS: number;
+  warmupS: number;
+  cpu: CpuSampler;
+  proxies: { pg?: CountingProxy; redis?: CountingProxy };
+  /** Only phases whose name contains one of these (all when empty). */
+  only: string[];
+  log: (s: string) => void;
+}
+
+export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Record<string, PhaseOutcome>; roundTrips: Record<string, RoundTrips> }> {
+  const direct = (stream: boolean) => chatTarget(`${o.mockUrl}/v1`, "bench-direct", stream);
+  const tollgate = (stream: boolean) => chatTarget(`${o.appUrl}/api/v1`, o.gatewayKey, stream);
+  const noop: HttpTarget = { url: `${o.appUrl}/api/noop`, method: "POST", headers: { "content-type": "application/json" }, body: chatBody(false), validate: validateNoop };
+
+  const tollgateProblem = (await probe(tollgate(false))) ?? (await probe(tollgate(true)));
+  if (tollgateProblem) o.log(`Tollgate phases skipped: ${tollgateProblem}`);
+
+  const plan: [string, HttpTarget, number, boolean][] = [];
+  for (const c of [1, 32]) {
+    plan.push([`noop.c${c}`, noop, c, false]);
+    plan.push([`direct.chat.c${c}`, direct(false), c, false]);
+    plan.push([`tollgate.chat.c${c}`, tollgate(false), c, true]);
+    plan.push([`direct.stream.c${c}`, direct(true), c, false]);
+    plan.push([`tollgate.stream.c${c}`, tollgate(true), c, true]);
+  }
+  const results: Record<string, PhaseOutcome> = {};
+  const roundTrips: Record<string, RoundTrips> = {};
+  for (const [name, target, concurrency, viaTollgate] of plan) {
+    if (o.only.length && !o.only.some((part) => name.includes(part))) continue;
+    if (viaTollgate && tollgateProblem) {
+      results[name] = { skipped: tollgateProblem };
+      continue;
+    }
+    o.log(`phase ${name} (${o.phaseS}s)…`);
+    const pg0 = o.proxies.pg?.snapshot();
+    const redis0 = o.proxies.redis?.snapshot();
+    const cpu0 = await o.cpu.snapshot();
+    const r = await runLoad(target, { concurrency, durationMs: o.phaseS * 1000, warmupMs: o.warmupS * 1000 });
+    // Work a handler does after its response (settling a finished stream) still belongs to it.
+    await new Promise((res) => setTimeout(res, 250));
+    const cpu1 = await o.cpu.snapshot();
+    const cpu = cpuPerRequest(cpu0, cpu1, r.sent);
+    if (!viaTollgate) delete cpu.postgres;
+    if (name.startsWith("direct.")) delete cpu.server;
+    if (name.startsWith("noop.")) delete cpu.mock;
+    results[name] = { ...r, cpuMsPerRequest: cpu };
+    o.log(`  ${r.rps} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  errors ${r.errors}${r.errors ? ` e.g. ${r.errorSamples[0]}` : ""}  cpu ms/req ${JSON.stringify(cpu)}`);
+    if (viaTollgate && (pg0 || redis0)) {
+      const per = (a: number, b: number) => Math.round(((a - b) / Math.max(1, r.sent)) * 100) / 100;
+      const pg1 = o.proxies.pg?.snapshot();
+      const redis1 = o.proxies.redis?.snapshot();
+      roundTrips[name] = {
+        ...(pg0 && pg1 ? { pgRoundTrips: per(pg1.roundTrips, pg0.roundTrips), pgMessages: per(pg1.messages, pg0.messages) } : {}),
+        ...(redis0 && redis1 ? { redisCommands: per(redis1.messages, redis0.messages), redisWrites: per(redis1.roundTrips, redis0.roundTrips) } : {}),
+      };
+      o.log(`  per request: ${JSON.stringify(roundTrips[name])}`);
+    }
+  }
+  return { results, roundTrips };
+}
