@@ -47,3 +47,8 @@ export async function findCharge(db: DbOrTx, accountId: string, ref: { ledgerEnt
 export function disputeDeadline(chargeAt: Date, windowDays: number): Date {
   return new Date(chargeAt.getTime() + windowDays * 86_400_000);
 }
+
+/** Charges made at or after this instant can still be disputed. */
+export function disputeWindowStart(windowDays: number, now = new Date()): Date {
+  return new Date(now.getTime() - windowDays * 86_400_000);
+}

@@ -16,7 +16,7 @@ import { Time } from "@/components/ui/time";
 import { can } from "@/lib/auth/permissions";
 import { DISPUTABLE_TYPES, LEDGER_TYPES, listLedgerEntries, normalizeLedgerType } from "@/lib/accounts/ledger";
 import { parseDay } from "@/lib/accounts/filters";
-import { DISPUTE_WINDOW_DAYS } from "@/lib/disputes/schemas";
+import { DISPUTE_WINDOW_DAYS, disputeWindowStart } from "@/lib/disputes";
 import { pageAccess, param, type SearchParams } from "../_lib/context";
 
 export const metadata: Metadata = { title: "Ledger" };
@@ -51,7 +51,7 @@ export default async function LedgerPage({ searchParams }: { searchParams: Searc
   const cursor = param(sp, "cursor");
   const { rows, nextCursor } = await listLedgerEntries(access.db, access.actor, { from, to, type, cursor, limit: 50 });
   const canDispute = can(access.role, "disputes:write");
-  const windowStart = Date.now() - DISPUTE_WINDOW_DAYS * 86_400_000;
+  const windowStart = disputeWindowStart(DISPUTE_WINDOW_DAYS).getTime();
   const filters = { from, to, type };
   const csvHref = hrefWith("/api/ledger/export", { ...filters, account: access.account.accountId });
 

@@ -1,0 +1,109 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { FilterBar, FilterField } from "@/components/console/filter-bar";
+import { hrefWith, Pager } from "@/components/console/pager";
+import { buttonClasses } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Input } from "@/components/ui/input";
+import { Money } from "@/components/ui/money";
+import { PageHeader } from "@/components/ui/page-header";
+import { Select } from "@/components/ui/select";
+import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
+import { Time } from "@/components/ui/time";
+import { LEDGER_TYPES, normalizeLedgerType } from "@/lib/accounts/ledger";
+import { parseDay } from "@/lib/accounts/filters";
+import { searchAccounts } from "@/lib/staff";
+import { param, staffAccess, type SearchParams } from "../../_lib/context";
+
+export const metadata: Metadata = { title: "Accounts (staff)" };
+
+export default async function StaffAccountsPage({ searchParams }: { searchParams: SearchParams }) {
+  const { db, staff } = await staffAccess();
+  const sp = await searchParams;
+  const q = param(sp, "q");
+  const cursor = param(sp, "cursor");
+  const from = parseDay(param(sp, "from")) ? param(sp, "from") : undefined;
+  const to = parseDay(param(sp, "to")) ? param(sp, "to") : undefined;
+  const type = normalizeLedgerType(param(sp, "type"));
+  const { rows, nextCursor } = await searchAccounts(db, staff, { q, cursor });
+
+  return (
+    <div className="space-y-6">
+      <PageHeader title="Accounts" description="All customer accounts. Search by name, account id or member email." />
+      <Card>
+        <FilterBar path="/staff/accounts" label="Search accounts">
+          <FilterField id="s-q" label="Search">
+            <Input id="s-q" name="q" defaultValue={q ?? ""} placeholder="name, acct_…, or email" className="w-72 max-w-full" />
+          </FilterField>
+        </FilterBar>
+        {rows.length === 0 ? (
+          <EmptyState title="No accounts match">Try part of a name or an email address.</EmptyState>
+        ) : (
+          <Table caption="Accounts">
+            <THead>
+              <tr>
+                <Th>Account</Th>
+                <Th>Owner</Th>
+                <Th className="text-right">Members</Th>
+                <Th className="text-right">Balance</Th>
+                <Th className="text-right">Held</Th>
+                <Th>Created</Th>
+              </tr>
+            </THead>
+            <TBody>
+              {rows.map((a) => (
+                <Tr key={a.id}>
+                  <Td>
+                    <Link href={`/staff/accounts/${a.id}`} className="font-medium text-indigo-700 hover:underline">
+                      {a.name}
+                    </Link>
+                    <div className="font-mono text-xs text-slate-500">{a.id}</div>
+                  </Td>
+                  <Td>{a.ownerEmail ?? "—"}</Td>
+                  <Td className="text-right">{a.memberCount}</Td>
+                  <Td className="text-right">
+                    <Money micros={a.balanceMicros} />
+                  </Td>
+                  <Td className="text-right">
+                    <Money micros={a.heldMicros} />
+                  </Td>
+                  <Td>
+                    <Time value={a.createdAt} dateOnly />
+                  </Td>
+                </Tr>
+              ))}
+            </TBody>
+          </Table>
+        )}
+        <Pager path="/staff/accounts" params={{ q }} nextCursor={nextCursor} hasCursor={Boolean(cursor)} label="Account pages" />
+      </Card>
+      <Card>
+        <FilterBar path="/staff/accounts" label="All-accounts ledger export" keep={{ q }}>
+          <p className="basis-full text-sm font-semibold text-slate-900">All-accounts ledger CSV</p>
+          <FilterField id="x-from" label="From (UTC)">
+            <Input id="x-from" name="from" type="date" defaultValue={from ?? ""} />
+          </FilterField>
+          <FilterField id="x-to" label="To (UTC)">
+            <Input id="x-to" name="to" type="date" defaultValue={to ?? ""} />
+          </FilterField>
+          <FilterField id="x-type" label="Type">
+            <Select id="x-type" name="type" defaultValue={type ?? ""}>
+              <option value="">All types</option>
+              {LEDGER_TYPES.map((t) => (
+                <option key={t} value={t}>
+                  {t}
+                </option>
+              ))}
+            </Select>
+          </FilterField>
+        </FilterBar>
+        <div className="px-4 py-3">
+          <a href={hrefWith("/api/staff/ledger/export", { from, to, type })} className={buttonClasses("secondary")} download>
+            Export all-accounts CSV
+          </a>
+        </div>
+      </Card>
+    </div>
+  );
+}
