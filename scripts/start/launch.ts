@@ -8,6 +8,7 @@ export function launch(env: Env, authSecret: string): void {
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: "production",
+    NEXT_TELEMETRY_DISABLED: "1",
     AUTH_SECRET: authSecret,
     NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? appUrl,
     APP_URL: appUrl,

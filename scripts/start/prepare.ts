@@ -33,7 +33,7 @@ export function distDir(): string {
 export function buildIfNeeded(): void {
   if (fs.existsSync(path.join(distDir(), "BUILD_ID"))) return;
   console.log("[tollgate] no production build found: running `next build` (first start only)…");
-  const result = spawnSync(process.execPath, [nextBin(), "build"], { stdio: "inherit", env: process.env });
+  const result = spawnSync(process.execPath, [nextBin(), "build"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
   if (result.status !== 0) {
     process.stderr.write("[tollgate] build failed\n");
     process.exit(result.status ?? 1);
