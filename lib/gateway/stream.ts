@@ -92,12 +92,13 @@ export function streamToClient(call: StreamCall): Response {
               for (const ev of parser.end()) tail += forward(ev);
               if (isComplete(true)) {
                 if (translator) tail += translator.finish(meter);
-                if (tail) controller.enqueue(encoder.encode(tail));
                 await finalize("completed", null);
+                if (tail) controller.enqueue(encoder.encode(tail));
               } else {
+                // Book the charge first, so a client that stops at the error event sees it settled.
+                await finalize("broken", "UPSTREAM_ERROR");
                 const msg = "The upstream provider ended the stream early.";
                 controller.enqueue(encoder.encode(tail + errorEvent(msg, "UPSTREAM_ERROR", false)));
-                await finalize("broken", "UPSTREAM_ERROR");
               }
               controller.close();
               return;
@@ -105,31 +106,32 @@ export function streamToClient(call: StreamCall): Response {
             let out = "";
             for (const ev of parser.push(r.value)) out += forward(ev);
             if (meter.completed && translator) out += translator.finish(meter);
-            if (out) {
-              firstByteAt ??= performance.now();
-              controller.enqueue(encoder.encode(out));
-            }
+            if (out) firstByteAt ??= performance.now();
             if (meter.completed) {
-              // Settle before closing: when the client sees the end, the charge is booked, and a
-              // client hanging up right after the last event is not billed as an abort.
+              // Settle before the final events go out: when the client sees the end the charge is
+              // booked, and a client hanging up right after it is not billed as an abort.
               await finalize("completed", null);
+              if (out) controller.enqueue(encoder.encode(out));
               upstream.body.resume(); // drain the rest so the connection can be reused
               controller.close();
               return;
             }
-            if (out) return;
+            if (out) {
+              controller.enqueue(encoder.encode(out));
+              return;
+            }
           }
         } catch (e) {
           if (finalized) return;
           const timeout = e instanceof UpstreamFailure && e.kind === "timeout";
           const code = timeout ? "UPSTREAM_TIMEOUT" : "UPSTREAM_ERROR";
           const msg = timeout ? "The upstream provider stopped sending data." : "The upstream stream broke.";
+          await finalize("broken", code);
           try {
             controller.enqueue(encoder.encode(errorEvent(msg, code, timeout)));
           } catch {
             // client already gone
           }
-          await finalize("broken", code);
           try {
             controller.close();
           } catch {
