@@ -297,7 +297,7 @@ export const disputes = pgTable(
     resolvedBy: text("resolved_by").references(() => users.id),
     resolutionNote: text("resolution_note"),
     createdAt: createdAt(),
-    updatedAt: createdAt(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
   },
   (t) => [
     index("disputes_account_idx").on(t.accountId),
