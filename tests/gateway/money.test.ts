@@ -14,7 +14,7 @@ afterAll(async () => {
   await gw?.close();
 });
 
-const chat = (key: string, body: Record<string, unknown>, headers: Record<string, string> = {}) => postJson(`${gw.base}/chat/completions`, key, body, headers);
+const chat = (key: string, body: Record<string, unknown> | string, headers: Record<string, string> = {}) => postJson(`${gw.base}/chat/completions`, key, body, headers);
 const cost = (inTok: number, outTok: number, ip: number, op: number) => BigInt(Math.ceil((inTok * ip + outTok * op) / 1e6));
 const holdFor = (prompt: string, maxOut: number, ip: number, op: number) => cost(Math.ceil(Buffer.byteLength(prompt) / 3), maxOut, ip, op);
 
@@ -148,7 +148,7 @@ describe("rejected requests are never charged", () => {
       [{ model: "mock-embed", messages: [{ role: "user", content: "x" }] }, 400, "INVALID_REQUEST", "model"],
     ];
     for (const [body, status, code, param] of cases) {
-      const res = await chat(key, body as Record<string, unknown>);
+      const res = await chat(key, body as Record<string, unknown> | string);
       expect(res.status, JSON.stringify(body)).toBe(status);
       const j = await res.json();
       expect(j.code).toBe(code);
