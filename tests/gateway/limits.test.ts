@@ -37,6 +37,16 @@ describe("authentication", () => {
     }
   });
 
+  it("unknown /api/v1 paths answer 404 in the API error shape; /health carries a request id", async () => {
+    const res = await getJson(`${gw.base}/no/such/thing`, null);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ code: "NOT_FOUND", status: 404, error: { code: "NOT_FOUND" } });
+    expect(res.headers.get("x-request-id")).toMatch(/^req_/);
+    const health = await getJson(`${gw.base}/health`, null);
+    expect(health.status).toBe(200);
+    expect(health.headers.get("x-request-id")).toMatch(/^req_/);
+  });
+
   it("accepts x-api-key, echoes a well-formed X-Request-Id and replaces a malformed one", async () => {
     const { accountId } = await fundedAccount(gw.t);
     const { key } = await newKey(gw.t, accountId);

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { getDb } from "@/lib/db";
+import { acceptRequestId } from "@/lib/ids";
 import { getRedis } from "@/lib/redis";
 
 export const dynamic = "force-dynamic";
@@ -13,11 +14,11 @@ async function check(fn: () => Promise<unknown>, ms = 2000): Promise<"ok" | "err
   }
 }
 
-export async function GET(): Promise<Response> {
+export async function GET(req: Request): Promise<Response> {
   const [db, redis] = await Promise.all([
     check(async () => (await getDb()).execute(sql`SELECT 1`)),
     check(async () => (await getRedis()).client.ping()),
   ]);
   const status = db === "ok" && redis === "ok" ? "ok" : "degraded";
-  return Response.json({ status, db, redis }, { status: status === "ok" ? 200 : 503, headers: { "Cache-Control": "no-store" } });
+  return Response.json({ status, db, redis }, { status: status === "ok" ? 200 : 503, headers: { "Cache-Control": "no-store", "X-Request-Id": acceptRequestId(req.headers.get("x-request-id")) } });
 }
