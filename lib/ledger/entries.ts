@@ -100,7 +100,7 @@ export async function lockAccountAndApply(
 export async function lockAccount(tx: DbOrTx, accountId: string): Promise<{ balance: bigint; held: bigint }> {
   const r = await rows<{ balance_micros: string; held_micros: string }>(
     tx,
-    sql`SELECT balance_micros, held_micros FROM accounts WHERE id = ${accountId} FOR UPDATE`,
+    sql`SELECT balance_micros, held_micros FROM accounts WHERE id = ${accountId} FOR NO KEY UPDATE`,
   );
   if (r.length === 0) throw new AppError("NOT_FOUND", `account ${accountId} not found`);
   return { balance: toBig(r[0].balance_micros), held: toBig(r[0].held_micros) };

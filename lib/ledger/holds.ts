@@ -3,11 +3,11 @@
 // from the locked, latest values, and applies it everywhere — or nothing. No read-then-write
 // from Node, one round trip on the hot path.
 import { sql } from "drizzle-orm";
-import { type DbOrTx } from "@/lib/db";
+import { rows, type DbOrTx } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { big, fastRows, isUniqueViolation, pgConstraint, requirePositive, toBig, toBigOrNull, tsParam } from "./entries";
-import { finishHold, sweepSelector } from "./settle";
+import { finishHold } from "./settle";
 import type { HoldFailureCode, PlaceHoldInput, PlaceHoldResult } from "./types";
 
 export const DEFAULT_HOLD_TTL_SECONDS = 900;
@@ -89,10 +89,11 @@ function holdStatement(p: {
   // synchronous commit every hold on a hot account waits for the previous one's WAL fsync
   // (~170-500 holds/s on this class of disk). A hold moves no money: losing the last few
   // hundred ms of holds in a database crash equals releasing them, and WAL is flushed in order,
-  // so any later synchronous commit (a settlement, a top-up) makes every earlier hold durable
-  // too — a settlement can never survive a crash that its hold did not. Everything that moves
-  // money (settle, credits, refunds, expiry) keeps synchronous commit.
-  // Lock order account → key → day row: each CTE joins the previous one, so its FOR UPDATE
+  // so any later synchronous commit (a top-up, a refund) makes every earlier hold durable too.
+  // Settlements make the same trade (see settle.ts); money coming in stays synchronous.
+  // FOR NO KEY UPDATE is the lock the UPDATEs below take anyway; unlike FOR UPDATE it does not
+  // queue behind foreign-key checks (KEY SHARE) of concurrent inserts that reference the row.
+  // Lock order account → key → day row: each CTE joins the previous one, so its row lock
   // fires only after the previous lock is held (settle and sweep take them in the same order).
   return sql`
     WITH pn AS (
@@ -102,18 +103,18 @@ function holdStatement(p: {
       SELECT now, (now AT TIME ZONE 'UTC')::date AS day FROM pn
     ),
     a AS (
-      SELECT id, balance_micros - held_micros AS avail FROM accounts WHERE id = ${p.accountId} FOR UPDATE
+      SELECT id, balance_micros - held_micros AS avail FROM accounts WHERE id = ${p.accountId} FOR NO KEY UPDATE
     ),
     k AS (
       SELECT ak.id, ak.credit_limit_micros - ak.spent_micros - ak.held_micros AS rem, ak.daily_spend_cap_micros AS cap
       FROM api_keys ak JOIN a ON ak.account_id = a.id
       WHERE ak.id = ${p.keyId}::text
-      FOR UPDATE OF ak
+      FOR NO KEY UPDATE OF ak
     ),
     dy AS (
       SELECT d.spent_micros + d.held_micros AS used
       FROM api_key_daily_spend d JOIN k ON d.key_id = k.id JOIN pd ON d.day = pd.day
-      FOR UPDATE OF d
+      FOR NO KEY UPDATE OF d
     ),
     c AS (
       SELECT a.avail, k.id AS key_id, k.rem, k.cap, dy.used,
@@ -163,15 +164,26 @@ function holdStatement(p: {
 }
 
 /**
- * Releases pending holds past their expires_at (left behind by a crashed instance). One hold per
- * statement, picked with FOR UPDATE SKIP LOCKED, so any number of instances can sweep at once.
+ * Releases pending holds past their expires_at (left behind by a crashed instance). Safe with
+ * any number of instances: each release is the idempotent settle statement (account lock first,
+ * then the hold, guarded by status = 'pending'), so two sweepers reaching the same hold release
+ * it once and the loser writes nothing. (Claiming holds with FOR UPDATE SKIP LOCKED would lock a
+ * hold before its account — the reverse of settle's lock order — and could deadlock with it.)
  */
 export async function sweepHolds(db: DbOrTx, now?: Date, limit = 10_000): Promise<number> {
   let released = 0;
-  while (released < limit) {
-    const r = await finishHold(db, { selector: sweepSelector(now), chargeMicros: 0n, byokFeeMicros: 0n, now, description: "hold expired" });
-    if (!r) break;
-    released++;
+  let examined = 0;
+  while (examined < limit) {
+    const due = await rows<{ id: string }>(
+      db,
+      sql`SELECT id FROM holds WHERE status = 'pending' AND expires_at <= COALESCE(${tsParam(now)}, now())
+          ORDER BY expires_at LIMIT 200`,
+    );
+    if (due.length === 0) break;
+    for (const { id } of due) {
+      examined++;
+      if (await finishHold(db, { holdId: id, chargeMicros: 0n, byokFeeMicros: 0n, now })) released++;
+    }
   }
   return released;
 }

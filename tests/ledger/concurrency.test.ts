@@ -5,7 +5,7 @@ import { sql } from "drizzle-orm";
 import { rows } from "@/lib/db";
 import { adjustCredit, creditAccount, placeHold, refundPurchase, releaseHold, settle, sweepHolds, type PlaceHoldResult } from "@/lib/ledger";
 import { createTestDb, type TestDb } from "../helpers/db";
-import { accountRow, entries, expectLedgerOk, keyRow, makeAccount, makeKey, sys, USD } from "./fixtures";
+import { accountRow, entries, expectLedgerOk, keyRow, lots, makeAccount, makeKey, sys, USD } from "./fixtures";
 
 let t: TestDb;
 beforeAll(async () => {
@@ -123,6 +123,28 @@ describe("concurrent settlement", () => {
     const charges = (await entries(t.db, a)).filter((e) => e.type === "charge");
     expect(charges).toHaveLength(1);
     expect(await accountRow(t.db, a)).toEqual({ balance: USD - won[0].chargedMicros, held: 0n });
+    await expectLedgerOk(t.db, a);
+  });
+
+  it("a settle waiting behind a top-up draws FIFO from the lot that top-up created", async () => {
+    const a = await makeAccount(t.db);
+    const long = await creditAccount(t.db, { accountId: a, kind: "grant", amountMicros: 100_000n, expiresAt: new Date(Date.now() + 300 * 86_400_000), actor: sys });
+    const h = await placeHold(t.db, { accountId: a, requestId: rid(), minMicros: 100_000n, maxMicros: 100_000n });
+    if (!h.ok) throw new Error("hold failed");
+    let settling: Promise<unknown> = Promise.resolve();
+    let promoLot = "";
+    // The top-up holds the account lock while the settle starts: the settle's snapshot cannot
+    // see the new lot, which expires first and so must be drawn first.
+    await t.db.transaction(async (tx) => {
+      promoLot = (await creditAccount(tx, { accountId: a, kind: "promo", amountMicros: USD, expiresAt: new Date(Date.now() + 10 * 86_400_000), actor: sys })).lotId;
+      settling = settle(t.db, { holdId: h.holdId, chargeMicros: 150_000n });
+      await new Promise((r) => setTimeout(r, 300));
+    });
+    await settling;
+    const ls = await lots(t.db, a);
+    expect(ls.find((l) => l.id === long.lotId)!.remaining).toBe(100_000n);
+    expect(ls.find((l) => l.id === promoLot)!.remaining).toBe(850_000n);
+    expect(await accountRow(t.db, a)).toEqual({ balance: 950_000n, held: 0n });
     await expectLedgerOk(t.db, a);
   });
 

@@ -1,7 +1,8 @@
 // Measures placeHold throughput on ONE hot account with N concurrent callers on real PostgreSQL.
-//   DATABASE_URL=postgres://... npx tsx tests/ledger/hold-throughput.ts [callers=32] [seconds=5] [--key]
+//   DATABASE_URL=postgres://... npx tsx tests/ledger/hold-throughput.ts [callers=32] [seconds=5] [--key] [--settle]
+// --settle also measures settle() (charge > 0, synchronous commit) on the same hot account.
 // (Not a vitest file: the number depends on the machine; the test suite asserts correctness.)
-import { creditAccount, placeHold, releaseHold, verifyLedger } from "@/lib/ledger";
+import { creditAccount, placeHold, releaseHold, settle, verifyLedger } from "@/lib/ledger";
 import globalSetup from "../helpers/global-setup";
 import { createTestDb } from "../helpers/db";
 import { makeAccount, makeKey, USD } from "./fixtures";
@@ -37,6 +38,21 @@ async function main() {
     latencies.sort((a, b) => a - b);
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))].toFixed(2);
     console.log(JSON.stringify({ callers, withKey, holds: latencies.length, seconds: elapsed, holdsPerSecond: Math.round(latencies.length / elapsed), p50ms: pct(0.5), p99ms: pct(0.99) }));
+    if (process.argv.includes("--settle")) {
+      const queue = holdIds.splice(0, holdIds.length);
+      const s0 = Date.now();
+      let settled = 0;
+      const settler = async () => {
+        for (let id = queue.pop(); id && Date.now() - s0 < seconds * 1000; id = queue.pop()) {
+          await settle(t.db, { holdId: id, chargeMicros: 700n });
+          settled++;
+        }
+      };
+      await Promise.all(Array.from({ length: callers }, () => settler()));
+      const el = (Date.now() - s0) / 1000;
+      console.log(JSON.stringify({ callers, withKey, settles: settled, seconds: el, settlesPerSecond: Math.round(settled / el) }));
+      holdIds.push(...queue);
+    }
     // Release a sample and check the invariants still hold after the storm.
     for (const id of holdIds.slice(0, 200)) await releaseHold(t.db, id);
     const v = await verifyLedger(t.db, accountId);
