@@ -170,7 +170,8 @@ export async function settle(db: DbOrTx, input: SettleInput): Promise<SettleResu
     holdId: input.holdId,
     chargeMicros: input.chargeMicros,
     byokFeeMicros: fee,
-    description: input.description,
+    // Free text from the caller; bounded so a huge string cannot bloat every ledger row.
+    description: input.description ? input.description.slice(0, 500) : null,
     now: input.now,
   });
   if (done) return { status: "settled", chargedMicros: input.chargeMicros + fee, balanceAfterMicros: done.balanceAfterMicros };
