@@ -36,6 +36,8 @@ async function main(): Promise<void> {
   process.env.MOCK_UPSTREAM_PORT = process.env.E2E_MOCK_PORT ?? "3998";
   process.env.DATA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "tollgate-e2e-"));
   process.env.AUTH_SECRET ??= randomBytes(32).toString("base64url");
+  // The console journey pays through the simulated checkout (no Stripe keys in tests).
+  process.env.ALLOW_SIMULATED_PAYMENTS ??= "true";
   if (process.env.DATABASE_URL) process.env.DATABASE_URL = await freshDatabase(process.env.DATABASE_URL);
   const env = loadEnvOrExit();
   buildIfNeeded();
