@@ -35,7 +35,7 @@ export function CardBody({ className, ...props }: ComponentProps<"div">) {
 /** A labelled figure (balance, held, ...). */
 export function Stat({ label, value, hint }: { label: string; value: ReactNode; hint?: ReactNode }) {
   return (
-    <Card>
+    <Card data-stat={label}>
       <CardBody>
         <p className="text-sm font-medium text-slate-600">{label}</p>
         <p className="mt-1 text-2xl font-semibold tabular-nums text-slate-900">{value}</p>

@@ -2,6 +2,7 @@
 
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { formatUsd } from "@/lib/money";
+import { usdTick } from "./usage-charts";
 
 export interface SpendDatum {
   day: string;
@@ -19,7 +20,7 @@ export function SpendChart({ data, height = 240 }: { data: SpendDatum[]; height?
         <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e2e8f0" />
           <XAxis dataKey="day" tickFormatter={(d: string) => d.slice(5)} tick={{ fontSize: 11, fill: "#475569" }} interval="preserveStartEnd" minTickGap={16} />
-          <YAxis tickFormatter={(v: number) => `$${v < 10 ? v.toFixed(2) : v.toFixed(0)}`} tick={{ fontSize: 11, fill: "#475569" }} width={56} />
+          <YAxis tickFormatter={usdTick} tick={{ fontSize: 11, fill: "#475569" }} width={56} />
           <Tooltip
             formatter={(_v, _n, item) => [formatUsd(BigInt((item.payload as SpendDatum).costMicros)), "Spend"]}
             labelFormatter={(l) => `${String(l)} (UTC)`}

@@ -2,6 +2,13 @@
 
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
+/** Axis labels with enough decimals that small spends don't collapse into repeated ticks. */
+export function usdTick(v: number): string {
+  if (v === 0) return "$0";
+  if (v < 0.1) return `$${v.toFixed(3)}`;
+  return `$${v < 10 ? v.toFixed(2) : v.toFixed(0)}`;
+}
+
 const COLORS = ["#4f46e5", "#0ea5e9", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#64748b"];
 
 export interface StackedSeries {
@@ -19,7 +26,7 @@ function Stacked({ data, unit, height }: { data: StackedSeries; unit: "usd" | "c
         <BarChart data={data.rows} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e2e8f0" />
           <XAxis dataKey="day" tickFormatter={(d: string) => d.slice(5)} tick={{ fontSize: 11, fill: "#475569" }} minTickGap={16} />
-          <YAxis tickFormatter={(v: number) => (unit === "usd" ? `$${v < 10 ? v.toFixed(2) : v.toFixed(0)}` : String(v))} tick={{ fontSize: 11, fill: "#475569" }} width={56} allowDecimals={unit === "usd"} />
+          <YAxis tickFormatter={(v: number) => (unit === "usd" ? usdTick(v) : String(v))} tick={{ fontSize: 11, fill: "#475569" }} width={56} allowDecimals={unit === "usd"} />
           <Tooltip formatter={(v) => fmt(Number(v))} labelFormatter={(l) => `${String(l)} (UTC)`} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
           {data.series.map((s, i) => (
