@@ -58,12 +58,31 @@ function row(log: CallLog, charge: Charge, chargedMicros: bigint) {
   };
 }
 
+// last_used_at is display metadata: written at most once a minute per key per instance.
+type G = typeof globalThis & { __tollgateKeyTouched?: Map<string, number> };
+const g = globalThis as G;
+function touchDue(keyId: string): boolean {
+  g.__tollgateKeyTouched ??= new Map();
+  const now = Date.now();
+  if (now - (g.__tollgateKeyTouched.get(keyId) ?? 0) < 60_000) return false;
+  if (g.__tollgateKeyTouched.size > 100_000) g.__tollgateKeyTouched.clear();
+  g.__tollgateKeyTouched.set(keyId, now);
+  return true;
+}
+
 /**
- * Settles (if a hold was placed) and records the call. Retried a few times on database errors;
- * if it still fails the hold stays pending and the sweeper releases it (no charge), which we log.
+ * Settles the hold and writes the request's metadata row (with the amount actually booked) in
+ * ONE transaction, settle first. Order matters: the row's foreign keys take KEY SHARE locks on
+ * the account and key rows; taken by a separate transaction while holds and settlements hold
+ * those rows, they turn the row locks into multixacts and PostgreSQL then deadlocks concurrent
+ * placeHold statements ("while locking updated version of tuple"). Inside the transaction that
+ * already holds the rows (or, without a hold, after locking the account first) they never wait.
+ * Retried on database errors; if it still fails the hold stays pending and the sweeper releases
+ * it (no charge), which is logged.
  */
 export async function finishCall(log: CallLog, charge: Charge): Promise<Finished> {
   const db = await getDb();
+  const touch = touchDue(log.keyId);
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
@@ -79,11 +98,11 @@ export async function finishCall(log: CallLog, charge: Charge): Promise<Finished
           });
           chargedMicros = s.chargedMicros;
           balanceAfterMicros = s.balanceAfterMicros;
+        } else {
+          await tx.execute(sql`SELECT 1 FROM accounts WHERE id = ${log.accountId} FOR NO KEY UPDATE`);
         }
         await tx.insert(requests).values(row(log, charge, chargedMicros)).onConflictDoNothing({ target: requests.id });
-        await tx.execute(
-          sql`UPDATE api_keys SET last_used_at = now() WHERE id = ${log.keyId} AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
-        );
+        if (touch) await tx.execute(sql`UPDATE api_keys SET last_used_at = now() WHERE id = ${log.keyId}`);
         return { chargedMicros, balanceAfterMicros };
       });
     } catch (e) {

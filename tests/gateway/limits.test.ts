@@ -205,6 +205,34 @@ describe("concurrency", () => {
     expect(status).toBe(200);
   });
 
+  it("before the upstream call: at most 2 PostgreSQL round trips (warm key cache)", async () => {
+    if (!gw.t.url) return; // counts node-postgres queries
+    const pg = await import("pg");
+    const { accountId } = await fundedAccount(gw.t);
+    const { key } = await newKey(gw.t, accountId, { tier: "enterprise" });
+    const body = (s: string) => ({ model: "mock-small", max_tokens: 5, messages: [{ role: "user", content: s }] });
+    expect((await postJson(`${gw.base}/chat/completions`, key, body("warm up"))).status).toBe(200);
+    const proto = pg.default.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+    const original = proto.query;
+    const seen: string[] = [];
+    proto.query = function (this: unknown, ...a: unknown[]) {
+      const q = a[0] as string | { text?: string };
+      seen.push(typeof q === "string" ? q : (q?.text ?? ""));
+      return original.apply(this, a);
+    };
+    try {
+      // The upstream hangs, so everything counted in the first 600 ms happened before it.
+      const pending = postJson(`${gw.base}/chat/completions`, key, body("count my queries #fault=hang"));
+      await sleep(600);
+      const before = seen.length;
+      const res = await pending;
+      expect(res.status).toBe(504);
+      expect(before).toBeLessThanOrEqual(2);
+    } finally {
+      proto.query = original;
+    }
+  });
+
   it("admission is one Redis round trip (rate limit + concurrency pipelined into a single write)", async () => {
     const store = await getLimitStore();
     if (store.kind !== "redis") return; // only meaningful on a real connection

@@ -54,6 +54,21 @@ describe("exact funds under concurrency", () => {
   });
 });
 
+describe("many concurrent calls on one account", () => {
+  it("all succeed (no lock conflicts between holds, settlements and request rows) and the ledger verifies", async () => {
+    const { accountId } = await fundedAccount(gw.t, { concurrency: 200 });
+    const { key } = await newKey(gw.t, accountId, { customRpm: 10_000 });
+    const body = (i: number) => ({ model: "mock-small", max_tokens: 8, messages: [{ role: "user", content: `parallel ${i} #tokens=8` }] });
+    const results = await Promise.all(Array.from({ length: 60 }, (_, i) => chat(key, body(i))));
+    expect(results.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
+    const logged = await gw.t.db.select().from(requests).where(eq(requests.accountId, accountId));
+    expect(logged.length).toBe(60);
+    const total = logged.reduce((n, r) => n + r.costMicros, BigInt(0));
+    expect((await getCredits(gw.t.db, accountId)).balanceMicros).toBe(BigInt(10_000_000) - total);
+    expect((await verifyLedger(gw.t.db, accountId)).violations).toEqual([]);
+  });
+});
+
 describe("holds and clamping", () => {
   it("no client max and only a clamp affordable: max_tokens clamped upstream and reported in X-Tollgate-Max-Tokens", async () => {
     const prompt = "clamp me please";
