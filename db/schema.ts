@@ -110,6 +110,10 @@ export const apiKeys = pgTable(
     creditLimitMicros: micros("credit_limit_micros"), // lifetime
     spentMicros: micros("spent_micros").notNull().default(sql`0`), // lifetime settled charges
     heldMicros: micros("held_micros").notNull().default(sql`0`), // open holds placed by this key
+    // Daily spend cap bookkeeping kept on the key row the hot path already locks: charges settled
+    // on UTC day spend_day (a later day starts again from 0). Cap check: cap - this - held_micros.
+    spendDay: date("spend_day", { mode: "string" }),
+    spendDayMicros: micros("spend_day_micros").notNull().default(sql`0`),
     expiresAt: ts("expires_at"),
     revokedAt: ts("revoked_at"),
     graceUntil: ts("grace_until"), // set on the old key when rotated
