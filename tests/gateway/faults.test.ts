@@ -180,6 +180,29 @@ describe("streams that break or are abandoned: charged for what was delivered", 
     expect((await getCredits(gw.t.db, accountId)).heldMicros).toBe(BigInt(0));
   });
 
+  it("client gives up before the upstream answered → upstream call cancelled, no charge, hold released", async () => {
+    const before = await balance();
+    const ac = new AbortController();
+    const rid = `abort-early-${Date.now()}`;
+    const p = fetch(`${gw.base}/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json", "x-request-id": rid },
+      body: JSON.stringify({ model: "mock-small", max_tokens: 20, messages: [{ role: "user", content: uniq("slow start #latency=1000") }] }),
+      signal: ac.signal,
+    }).catch(() => null);
+    await sleep(300);
+    ac.abort();
+    await p;
+    let row: Record<string, unknown> | undefined;
+    for (let i = 0; i < 60 && !row; i++) {
+      [row] = await gw.t.db.select().from(requests).where(eq(requests.id, rid));
+      if (!row) await sleep(50);
+    }
+    expect(row).toMatchObject({ statusCode: 499, errorCode: "CLIENT_CLOSED", costMicros: BigInt(0) });
+    expect(await balance()).toBe(before);
+    await noPendingHolds();
+  });
+
   it("an upstream that stalls mid-stream hits the idle timeout: error event, charged for delivered", async () => {
     const before = await balance();
     const prompt = uniq("stall #tokens=3 #interval=2500");

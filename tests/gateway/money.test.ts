@@ -3,7 +3,7 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { holds, ledgerEntries, requests } from "../../db/schema";
-import { getCredits, verifyLedger } from "../../lib/ledger";
+import { creditAccount, getCredits, verifyLedger } from "../../lib/ledger";
 import { fundedAccount, getJson, mockTokens, newKey, postJson, startGateway, type Gateway } from "./helpers";
 
 let gw: Gateway;
@@ -243,4 +243,14 @@ it("GET /credits reports balance, held, available and expiring credits", async (
   expect(body).toMatchObject({ balance_usd: 2.5, held_usd: 0, available_usd: 2.5, balance_micros: "2500000" });
   expect(typeof body.expiring_next_30_days_usd).toBe("number");
   expect(res.headers.get("x-credit-balance-usd")).toBe("2.500000");
+  expect(res.headers.get("x-credit-expiring-soon")).toBeNull(); // the grant expires in a year
+});
+
+it("X-Credit-Expiring-Soon: true when credits expire within 30 days", async () => {
+  const { accountId } = await fundedAccount(gw.t, { micros: BigInt(0) });
+  await creditAccount(gw.t.db, { accountId, kind: "promo", amountMicros: BigInt(1_000_000), expiresAt: new Date(Date.now() + 10 * 86_400_000), reason: "promo", actor: { kind: "system" } });
+  const { key } = await newKey(gw.t, accountId);
+  const res = await getJson(`${gw.base}/credits`, key);
+  expect(res.headers.get("x-credit-expiring-soon")).toBe("true");
+  expect((await res.json()).expiring_next_30_days_usd).toBe(1);
 });

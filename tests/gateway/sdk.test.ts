@@ -58,6 +58,17 @@ describe("OpenAI SDK", () => {
     expect(before - (await balance())).toBe(expected);
   });
 
+  it("streams are passed through as they arrive, not buffered", async () => {
+    const started = performance.now();
+    const stream = await openai.chat.completions.create({ model: "mock-small", stream: true, messages: [{ role: "user", content: "drip #tokens=6 #interval=150" }] });
+    let first: number | null = null;
+    for await (const chunk of stream) if (first === null && chunk.choices[0]?.delta?.content) first = performance.now();
+    const ended = performance.now();
+    expect(first).not.toBeNull();
+    expect(ended - first!).toBeGreaterThanOrEqual(600); // five more tokens 150 ms apart came after the first
+    expect(first! - started).toBeLessThan(ended - started - 600);
+  });
+
   it("stream without include_usage hides the usage chunk but still bills reported usage", async () => {
     const before = await balance();
     const stream = await openai.chat.completions.create({ model: "mock-small", messages: [{ role: "user", content: "no usage for me #tokens=5" }], stream: true });
