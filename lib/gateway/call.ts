@@ -32,7 +32,7 @@ export interface CallInput {
   includeUsage: boolean;
 }
 
-function baseLog(ctx: GatewayContext, input: CallInput, model: string | null): Omit<CallLog, "holdId" | "holdMicros"> {
+function baseLog(ctx: GatewayContext, input: Pick<CallInput, "endpoint" | "stream">, model: string | null): Omit<CallLog, "holdId" | "holdMicros"> {
   return {
     requestId: ctx.requestId,
     accountId: ctx.key.accountId,
@@ -128,7 +128,7 @@ function validateModel(model: ModelRow | undefined, input: CallInput): ModelRow 
 export async function recordRejected(ctx: GatewayContext, endpoint: CallInput["endpoint"], json: Record<string, unknown> | null, e: unknown): Promise<void> {
   if (!isAppError(e)) return;
   const model = json && typeof json.model === "string" ? json.model.slice(0, 200) : null;
-  const log = baseLog(ctx, { endpoint, stream: json?.stream === true } as CallInput, model);
+  const log = baseLog(ctx, { endpoint, stream: json?.stream === true }, model);
   await recordWithoutHold({ ...log, statusCode: e.status, errorCode: e.code, latencyMs: Math.round(performance.now() - ctx.startedAt) });
 }
 

@@ -3,7 +3,6 @@
 // instance; immediately in the instance that changed them via invalidateModels()).
 import fs from "node:fs";
 import path from "node:path";
-import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { models } from "@/db/schema";
 import { getDb, type DbOrTx } from "@/lib/db";
@@ -113,9 +112,4 @@ export async function findModel(id: string): Promise<ModelRow | undefined> {
 /** What GET /v1/models lists: enabled models whose provider the platform can call. */
 export async function listServedModels(): Promise<ModelRow[]> {
   return [...(await all()).values()].filter((m) => m.enabled && providerConfigured(m.provider)).sort((a, b) => a.id.localeCompare(b.id));
-}
-
-export async function countModels(db: DbOrTx): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(models);
-  return Number(row?.n ?? 0);
 }

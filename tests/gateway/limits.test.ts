@@ -74,6 +74,24 @@ describe("authentication", () => {
     expect(Date.now() - started).toBeLessThanOrEqual(5000);
   });
 
+  it("with Redis, a change made by another instance is broadcast: the next request here sees it", async () => {
+    if (!process.env.REDIS_URL) return; // pub/sub needs a shared Redis
+    const { accountId } = await fundedAccount(gw.t);
+    const { id, key } = await newKey(gw.t, accountId, { tier: "standard" });
+    expect((await getJson(`${gw.base}/credits`, key)).headers.get("x-ratelimit-limit")).toBe("30"); // cached
+    // Another instance updates the key and publishes the eviction; nothing is evicted locally.
+    await gw.t.db.update(apiKeys).set({ tier: "professional" }).where(eq(apiKeys.id, id));
+    const { Redis } = await import("ioredis");
+    const other = new Redis(process.env.REDIS_URL);
+    try {
+      await other.publish("tollgate:keys:invalidate", id);
+    } finally {
+      other.disconnect();
+    }
+    await sleep(50); // delivery to this instance's subscriber
+    expect((await getJson(`${gw.base}/credits`, key)).headers.get("x-ratelimit-limit")).toBe("120");
+  });
+
   it("revokeKey through the service takes effect on the very next request", async () => {
     const { accountId } = await fundedAccount(gw.t);
     const { id, key } = await newKey(gw.t, accountId);
