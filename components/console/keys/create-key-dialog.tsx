@@ -1,5 +1,6 @@
 "use client";
 
+import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { createKeyAction } from "@/app/(console)/keys/actions";
 import { ActionForm, FormField, SubmitButton } from "@/components/forms/action-form";
@@ -12,8 +13,12 @@ import { SecretReveal } from "./secret-reveal";
 export function CreateKeyDialog({ label = "Create key" }: { label?: string }) {
   const [open, setOpen] = useState(false);
   const [created, setCreated] = useState<{ plaintext: string; name: string } | null>(null);
+  const router = useRouter();
   const close = () => {
     setOpen(false);
+    // The list refreshes only once the secret is dismissed: refreshing earlier could unmount
+    // this dialog (e.g. the empty state's button) and lose the one-time plaintext.
+    if (created) router.refresh();
     setCreated(null);
   };
   return (
@@ -32,7 +37,7 @@ export function CreateKeyDialog({ label = "Create key" }: { label?: string }) {
             </div>
           </div>
         ) : (
-          <ActionForm action={createKeyAction} onSuccess={(d) => setCreated({ plaintext: d.plaintext, name: d.name })} className="space-y-4" label="Create an API key">
+          <ActionForm action={createKeyAction} refresh={false} onSuccess={(d) => setCreated({ plaintext: d.plaintext, name: d.name })} className="space-y-4" label="Create an API key">
             <FormField name="name" label="Name" hint="Where the key is used, e.g. “production backend”.">
               {(a) => <Input {...a} required maxLength={100} autoComplete="off" autoFocus />}
             </FormField>

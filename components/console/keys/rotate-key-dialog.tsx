@@ -1,5 +1,6 @@
 "use client";
 
+import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { rotateKeyAction } from "@/app/(console)/keys/actions";
 import { ActionForm, FormField, SubmitButton } from "@/components/forms/action-form";
@@ -19,8 +20,12 @@ const GRACE_OPTIONS = [
 export function RotateKeyDialog({ keyId, name }: { keyId: string; name: string }) {
   const [open, setOpen] = useState(false);
   const [rotated, setRotated] = useState<{ plaintext: string; graceUntil: string | null } | null>(null);
+  const router = useRouter();
   const close = () => {
     setOpen(false);
+    // Refresh only after the new secret is dismissed: the old key's row loses this button
+    // once it is rotating, which would unmount the dialog showing the plaintext.
+    if (rotated) router.refresh();
     setRotated(null);
   };
   return (
@@ -40,7 +45,7 @@ export function RotateKeyDialog({ keyId, name }: { keyId: string; name: string }
             </div>
           </div>
         ) : (
-          <ActionForm action={rotateKeyAction} hidden={{ keyId }} onSuccess={(d) => setRotated({ plaintext: d.plaintext, graceUntil: d.previousGraceUntil })} className="space-y-4" label={`Rotate ${name}`}>
+          <ActionForm action={rotateKeyAction} refresh={false} hidden={{ keyId }} onSuccess={(d) => setRotated({ plaintext: d.plaintext, graceUntil: d.previousGraceUntil })} className="space-y-4" label={`Rotate ${name}`}>
             <FormField name="graceHours" label="Grace period for the old key" id={`grace-${keyId}`}>
               {(a) => <Select {...a} defaultValue="24" options={GRACE_OPTIONS} />}
             </FormField>
