@@ -60,7 +60,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
             </span>
             {account ? <span className="hidden rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-600 sm:inline">{account.role}</span> : null}
             {user.isStaff ? <span className="rounded bg-amber-100 px-1.5 py-0.5 text-xs font-medium text-amber-900">staff</span> : null}
-            <SignOutButton />
+            <SignOutButton className="whitespace-nowrap rounded-md px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100" />
           </div>
         </div>
       </header>

@@ -94,12 +94,12 @@ export function ActionForm<T>({
         }}
       >
         {formError ? (
-          <Alert tone="error" live className="mb-4">
+          <Alert tone="error" live className="col-span-full mb-4">
             {formError}
           </Alert>
         ) : null}
         {result?.ok && successMessage ? (
-          <Alert tone="success" live className="mb-4">
+          <Alert tone="success" live className="col-span-full mb-4">
             {typeof successMessage === "function" ? successMessage(result.data) : successMessage}
           </Alert>
         ) : null}

@@ -4,7 +4,8 @@ import { cn } from "./cn";
 /** Scrolls sideways on narrow screens instead of squashing columns. */
 export function Table({ className, caption, children, ...props }: ComponentProps<"table"> & { caption?: string }) {
   return (
-    <div className="overflow-x-auto">
+    // relative: visually hidden (absolute) cells stay inside the scroll box instead of widening the page.
+    <div className="relative overflow-x-auto">
       <table className={cn("min-w-full divide-y divide-slate-200 text-sm", className)} {...props}>
         {caption ? <caption className="sr-only">{caption}</caption> : null}
         {children}

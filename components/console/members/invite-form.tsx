@@ -19,7 +19,7 @@ export function InviteForm({ canGrantOwner }: { canGrantOwner: boolean }) {
         {(a) => <Input {...a} type="email" autoComplete="off" required />}
       </FormField>
       <FormField name="role" label="Role" id="invite-role">
-        {(a) => <Select {...a} defaultValue="member" options={ROLE_OPTIONS.filter((o) => canGrantOwner || o.value !== "owner")} />}
+        {(a) => <Select {...a} className="max-w-full" defaultValue="member" options={ROLE_OPTIONS.filter((o) => canGrantOwner || o.value !== "owner")} />}
       </FormField>
       <SubmitButton pendingText="Inviting…">Invite</SubmitButton>
     </ActionForm>
