@@ -108,6 +108,7 @@ async function main(): Promise<number> {
         mockUrl: mock.url,
         appUrl: app.url,
         gatewayKey: seeded.gateway.key,
+        spreadKeys: seeded.gatewaySpread.map((a) => a.key),
         phaseS: PHASE_S,
         warmupS: WARMUP_S,
         cpu,

@@ -88,6 +88,8 @@ export interface BenchAccount {
 export interface Seeded {
   /** The account and key the HTTP phases call the gateway with. */
   gateway: BenchAccount;
+  /** One account+key per worker for the informative "spread" phase (no shared account row). */
+  gatewaySpread: BenchAccount[];
   /** The single account every caller of the hot-account holds phase hammers. */
   hot: BenchAccount;
   /** Accounts the spread holds phase round-robins over. */
@@ -105,15 +107,18 @@ async function benchAccount(db: Db, label: string, opts: { customRpm?: number; c
   return { accountId, keyId: key.id, key: plaintext };
 }
 
-export async function seedBench(db: Db, spreadCount: number): Promise<Seeded> {
+async function many(count: number, make: (i: number) => Promise<BenchAccount>): Promise<BenchAccount[]> {
+  const out: BenchAccount[] = [];
+  for (let i = 0; i < count; i += 10) out.push(...(await Promise.all(Array.from({ length: Math.min(10, count - i) }, (_, j) => make(i + j)))));
+  return out;
+}
+
+export async function seedBench(db: Db, spreadCount: number, gatewaySpreadCount = 32): Promise<Seeded> {
   await seedModels(db);
   // The customer-negotiated limits a load test needs: an RPM no phase can reach and room for every worker.
   const gateway = await benchAccount(db, "bench-gateway", { customRpm: 1_000_000, concurrency: 10_000 });
+  const gatewaySpread = await many(gatewaySpreadCount, (i) => benchAccount(db, `bench-gateway-${i}`, { customRpm: 1_000_000, concurrency: 10_000 }));
   const hot = await benchAccount(db, "bench-hot", {});
-  const spread: BenchAccount[] = [];
-  for (let i = 0; i < spreadCount; i += 10) {
-    const batch = await Promise.all(Array.from({ length: Math.min(10, spreadCount - i) }, (_, j) => benchAccount(db, `bench-spread-${i + j}`, {})));
-    spread.push(...batch);
-  }
-  return { gateway, hot, spread };
+  const spread = await many(spreadCount, (i) => benchAccount(db, `bench-spread-${i}`, {}));
+  return { gateway, gatewaySpread, hot, spread };
 }

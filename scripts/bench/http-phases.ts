@@ -63,6 +63,8 @@ export interface HttpPhaseOptions {
   mockUrl: string;
   appUrl: string;
   gatewayKey: string;
+  /** Keys of distinct accounts, one per worker, for the informative tollgate.chat.c32.spread phase. */
+  spreadKeys: string[];
   phaseS: number;
   warmupS: number;
   cpu: CpuSampler;
@@ -80,13 +82,19 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
   const tollgateProblem = (await probe(tollgate(false))) ?? (await probe(tollgate(true)));
   if (tollgateProblem) o.log(`Tollgate phases skipped: ${tollgateProblem}`);
 
-  const plan: [string, HttpTarget, number, boolean][] = [];
+  type Target = HttpTarget | ((worker: number) => HttpTarget);
+  const plan: [string, Target, number, boolean][] = [];
   for (const c of [1, 32]) {
     plan.push([`noop.c${c}`, noop, c, false]);
     plan.push([`direct.chat.c${c}`, direct(false), c, false]);
     plan.push([`tollgate.chat.c${c}`, tollgate(false), c, true]);
     plan.push([`direct.stream.c${c}`, direct(true), c, false]);
     plan.push([`tollgate.stream.c${c}`, tollgate(true), c, true]);
+  }
+  // Not a target: the same load spread over 32 accounts shows how much the single hot account
+  // (its row lock, taken by every hold and settlement) limits the c32 numbers.
+  if (o.spreadKeys.length) {
+    plan.push([`tollgate.chat.c32.spread`, (w: number) => chatTarget(`${o.appUrl}/api/v1`, o.spreadKeys[w % o.spreadKeys.length], false), 32, true]);
   }
   const results: Record<string, PhaseOutcome> = {};
   const roundTrips: Record<string, RoundTrips> = {};

@@ -82,8 +82,8 @@ export interface RunOptions {
   warmupMs: number;
 }
 
-/** Runs the closed loop for warmup (discarded) then duration (measured). */
-export async function runLoad(target: HttpTarget, opts: RunOptions): Promise<PhaseResult> {
+/** Runs the closed loop for warmup (discarded) then duration (measured). A function target gives each worker its own. */
+export async function runLoad(targetOrPerWorker: HttpTarget | ((worker: number) => HttpTarget), opts: RunOptions): Promise<PhaseResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency, keepAliveMsecs: 30_000 });
   const samples: Sample[] = [];
   const errorSamples: string[] = [];
@@ -100,7 +100,8 @@ export async function runLoad(target: HttpTarget, opts: RunOptions): Promise<Pha
     if (errorSamples.length < 5) errorSamples.push(msg.slice(0, 300));
   };
 
-  async function worker(): Promise<void> {
+  async function worker(index: number): Promise<void> {
+    const target = typeof targetOrPerWorker === "function" ? targetOrPerWorker(index) : targetOrPerWorker;
     for (;;) {
       const now = performance.now();
       if (now >= end) return;
@@ -125,7 +126,7 @@ export async function runLoad(target: HttpTarget, opts: RunOptions): Promise<Pha
     }
   }
 
-  await Promise.all(Array.from({ length: opts.concurrency }, () => worker()));
+  await Promise.all(Array.from({ length: opts.concurrency }, (_, i) => worker(i)));
   const measuredMs = Math.max(1, performance.now() - (measureStart || warmEnd));
   agent.destroy();
   return {
