@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
 import { apiKeys, models, notifications } from "@/db/schema";
 import { markNotificationsReadAction } from "@/app/(console)/actions";
-import { setLowBalanceThresholdAction, startTopUpAction } from "@/app/(console)/billing/actions";
+import { completeSimulatedPaymentAction, setLowBalanceThresholdAction, startTopUpAction } from "@/app/(console)/billing/actions";
 import { createKeyAction, revokeKeyAction, rotateKeyAction, updateKeyAction } from "@/app/(console)/keys/actions";
 import { grantCreditsAction, updateModelAction } from "@/app/(console)/staff/actions";
 import { listLedgerEntries } from "@/lib/accounts/ledger";
@@ -135,6 +135,18 @@ describe("billing actions", () => {
     const started = await startTopUpAction.runAs({ userId: finance, accountId: a.accountId }, { amountUsd: "12.50" });
     expect(started).toMatchObject({ ok: true, data: { simulated: true, url: expect.stringMatching(/^\/billing\/simulate\/sim_cs_/) } });
     expect(await setLowBalanceThresholdAction.runAs({ userId: finance, accountId: a.accountId }, { thresholdUsd: "7.25" })).toMatchObject({ ok: true, data: { thresholdMicros: "7250000" } });
+
+    // Paying the simulated session: never by a member or another account; twice = one credit.
+    const sessionId = (started as { data: { url: string } }).data.url.split("/").pop()!;
+    const b = await makeAccount(t.db, "acc-billing-b");
+    expect(await completeSimulatedPaymentAction.runAs({ userId: member, accountId: a.accountId }, { sessionId })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+    expect(await completeSimulatedPaymentAction.runAs({ userId: b.ownerId, accountId: a.accountId }, { sessionId })).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+    expect(await balance(t.db, a.accountId)).toBe(0n);
+    const paid = await Promise.all([1, 2, 3].map(() => completeSimulatedPaymentAction.runAs({ userId: finance, accountId: a.accountId }, { sessionId })));
+    expect(paid.every((r) => r.ok)).toBe(true);
+    expect(await balance(t.db, a.accountId)).toBe(12_500_000n);
+    expect(await balance(t.db, b.accountId)).toBe(0n);
+    await expectLedgerOk(t.db, a.accountId);
   });
 });
 
