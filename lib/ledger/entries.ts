@@ -1,11 +1,11 @@
 // Shared building blocks of the ledger: SQL parameter helpers, the account row lock that
 // serialises every balance change of an account, and the append-only entry insert.
 //
-// Locking discipline (keeps the ledger deadlock-free and balance_after ordered):
-//   hold row  →  accounts row  →  api_keys row  →  api_key_daily_spend row  →  credit_lots rows.
-// Every mutation of an account's balance, lots or ledger entries takes the accounts row lock
-// first, so lots and running balances never need their own locks, and ledger_entries.seq
-// (assigned at insert, under that lock) orders each account's entries by commit.
+// Locking discipline (keeps the ledger deadlock-free and balance_after ordered): every ledger
+// operation takes the accounts row lock FIRST, then (as needed) credit_lots rows, the hold row,
+// the api_keys row. So lots, holds and running balances of an account only ever change under its
+// account lock, and ledger_entries.seq (assigned at insert, under that lock) orders each
+// account's entries by commit.
 import { createHash } from "node:crypto";
 import { sql, type SQL } from "drizzle-orm";
 import { PgDialect, PgTransaction } from "drizzle-orm/pg-core";
@@ -100,7 +100,7 @@ export async function lockAccountAndApply(
 export async function lockAccount(tx: DbOrTx, accountId: string): Promise<{ balance: bigint; held: bigint }> {
   const r = await rows<{ balance_micros: string; held_micros: string }>(
     tx,
-    sql`SELECT balance_micros, held_micros FROM accounts WHERE id = ${accountId} FOR NO KEY UPDATE`,
+    sql`SELECT balance_micros, held_micros FROM accounts WHERE id = ${accountId} FOR UPDATE`,
   );
   if (r.length === 0) throw new AppError("NOT_FOUND", `account ${accountId} not found`);
   return { balance: toBig(r[0].balance_micros), held: toBig(r[0].held_micros) };

@@ -1,7 +1,8 @@
 // Holds (pre-authorisation). placeHold is ONE guarded SQL statement: it locks the account row
-// (then the key and the key's day row), computes the largest affordable hold within [min, max]
-// from the locked, latest values, and applies it everywhere — or nothing. No read-then-write
-// from Node, one round trip on the hot path.
+// (then the key's), computes the largest affordable hold within [min, max] from the locked,
+// latest values — account available, key lifetime limit, key daily cap — and applies it to the
+// account, the key and a new hold row, or nothing at all. No read-then-write from Node, one
+// round trip on the hot path.
 import { sql } from "drizzle-orm";
 import { rows, type DbOrTx } from "@/lib/db";
 import { AppError } from "@/lib/errors";
@@ -16,8 +17,7 @@ const MAX_HOLD_TTL_SECONDS = 7 * 24 * 3600;
 interface HoldRow {
   avail: string;
   rem: string | null;
-  cap: string | null;
-  used: string | null;
+  cap_left: string | null;
   amt: string;
   key_id: string | null;
   placed: string | number;
@@ -37,41 +37,29 @@ export async function placeHold(db: DbOrTx, input: PlaceHoldInput): Promise<Plac
   const min = input.minMicros < max ? input.minMicros : max;
   const holdId = newId("hold");
 
-  // A key's first hold of a UTC day inserts its day row; if a concurrent statement inserted it
-  // after our snapshot, nothing was applied and one retry (fresh snapshot) resolves it.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    let r: HoldRow[];
-    try {
-      r = await fastRows<HoldRow>(db, holdStatement({ accountId, keyId, requestId, holdId, min, max, ttl, now: input.now }));
-    } catch (e) {
-      if (isUniqueViolation(e) && pgConstraint(e) !== "holds_pkey") {
-        throw new AppError("CONFLICT", `request id ${requestId} already has a hold`, { param: "requestId", cause: e });
-      }
-      throw e;
+  let r: HoldRow[];
+  try {
+    r = await fastRows<HoldRow>(db, holdStatement({ accountId, keyId, requestId, holdId, min, max, ttl, now: input.now }));
+  } catch (e) {
+    if (isUniqueViolation(e) && pgConstraint(e) !== "holds_pkey") {
+      throw new AppError("CONFLICT", `request id ${requestId} already has a hold`, { param: "requestId", cause: e });
     }
-    const row = r[0];
-    if (!row) throw new AppError("NOT_FOUND", `account ${accountId} not found`);
-    if (keyId && !row.key_id) throw new AppError("NOT_FOUND", `key ${keyId} not found on account ${accountId}`);
-    const amt = toBig(row.amt);
-    if (Number(row.placed) > 0) return { ok: true, holdId, amountMicros: amt };
-    const failure = classify(row, min);
-    if (failure) return { ok: false, ...failure };
+    throw e;
   }
-  throw new AppError("INTERNAL_ERROR", "could not place hold: daily spend row kept changing");
+  const row = r[0];
+  if (!row) throw new AppError("NOT_FOUND", `account ${accountId} not found`);
+  if (keyId && !row.key_id) throw new AppError("NOT_FOUND", `key ${keyId} not found on account ${accountId}`);
+  if (Number(row.placed) > 0) return { ok: true, holdId, amountMicros: toBig(row.amt) };
+  return { ok: false, ...classify(row, min) };
 }
 
-function classify(row: HoldRow, min: bigint): { code: HoldFailureCode; availableMicros: bigint } | null {
+function classify(row: HoldRow, min: bigint): { code: HoldFailureCode; availableMicros: bigint } {
   const pos = (v: bigint) => (v > 0n ? v : 0n);
   const avail = toBig(row.avail);
   if (avail < min) return { code: "INSUFFICIENT_CREDITS", availableMicros: pos(avail) };
   const rem = toBigOrNull(row.rem);
   if (rem !== null && rem < min) return { code: "KEY_CREDIT_LIMIT_REACHED", availableMicros: pos(rem) };
-  const cap = toBigOrNull(row.cap);
-  if (cap !== null) {
-    const left = cap - (toBigOrNull(row.used) ?? 0n);
-    if (left < min) return { code: "DAILY_SPEND_CAP_REACHED", availableMicros: pos(left) };
-  }
-  return null; // lost the day-row race: retry
+  return { code: "DAILY_SPEND_CAP_REACHED", availableMicros: pos(toBigOrNull(row.cap_left) ?? 0n) };
 }
 
 function holdStatement(p: {
@@ -91,10 +79,12 @@ function holdStatement(p: {
   // hundred ms of holds in a database crash equals releasing them, and WAL is flushed in order,
   // so any later synchronous commit (a top-up, a refund) makes every earlier hold durable too.
   // Settlements make the same trade (see settle.ts); money coming in stays synchronous.
-  // FOR NO KEY UPDATE is the lock the UPDATEs below take anyway; unlike FOR UPDATE it does not
-  // queue behind foreign-key checks (KEY SHARE) of concurrent inserts that reference the row.
-  // Lock order account → key → day row: each CTE joins the previous one, so its row lock
-  // fires only after the previous lock is held (settle and sweep take them in the same order).
+  // FOR UPDATE, not FOR NO KEY UPDATE: the weaker lock lets foreign-key checks (KEY SHARE) of
+  // concurrent inserts join it as a MultiXact, and locking-then-updating the row in one
+  // statement then deadlocks against queued waiters (observed under load). FOR UPDATE makes
+  // everyone queue plainly.
+  // Lock order account → key: the key CTE joins the account one, so its lock fires only once
+  // the account lock is held (settle and sweep also lock the account first).
   return sql`
     WITH pn AS (
       SELECT COALESCE(${tsParam(p.now)}, now()) AS now, set_config('synchronous_commit', 'off', true) AS async_commit
@@ -103,42 +93,26 @@ function holdStatement(p: {
       SELECT now, (now AT TIME ZONE 'UTC')::date AS day FROM pn
     ),
     a AS (
-      SELECT id, balance_micros - held_micros AS avail FROM accounts WHERE id = ${p.accountId} FOR NO KEY UPDATE
+      SELECT id, balance_micros - held_micros AS avail FROM accounts WHERE id = ${p.accountId} FOR UPDATE
     ),
+    -- Daily cap: what the key settled on this UTC day plus everything it holds right now (holds
+    -- from before midnight still count until they settle — conservative by design).
     k AS (
-      SELECT ak.id, ak.credit_limit_micros - ak.spent_micros - ak.held_micros AS rem, ak.daily_spend_cap_micros AS cap
-      FROM api_keys ak JOIN a ON ak.account_id = a.id
+      SELECT ak.id, ak.credit_limit_micros - ak.spent_micros - ak.held_micros AS rem,
+             ak.daily_spend_cap_micros - ak.held_micros
+               - CASE WHEN ak.spend_day >= pd.day THEN ak.spend_day_micros ELSE 0 END AS cap_left
+      FROM api_keys ak JOIN a ON ak.account_id = a.id CROSS JOIN pd
       WHERE ak.id = ${p.keyId}::text
-      FOR NO KEY UPDATE OF ak
-    ),
-    dy AS (
-      SELECT d.spent_micros + d.held_micros AS used
-      FROM api_key_daily_spend d JOIN k ON d.key_id = k.id JOIN pd ON d.day = pd.day
-      FOR NO KEY UPDATE OF d
+      FOR UPDATE OF ak
     ),
     c AS (
-      SELECT a.avail, k.id AS key_id, k.rem, k.cap, dy.used,
-             LEAST(${max}, a.avail, COALESCE(k.rem, ${max}), COALESCE(k.cap - COALESCE(dy.used, 0), ${max})) AS amt
-      FROM a LEFT JOIN k ON true LEFT JOIN dy ON true
-    ),
-    ok AS (
-      SELECT c.key_id, c.used, c.amt, pd.day, pd.now FROM c, pd
-      WHERE c.amt >= ${big(p.min)} AND (${p.keyId}::text IS NULL OR c.key_id IS NOT NULL)
-    ),
-    d_upd AS (
-      UPDATE api_key_daily_spend d SET held_micros = d.held_micros + ok.amt
-      FROM ok WHERE d.key_id = ok.key_id AND d.day = ok.day AND ok.used IS NOT NULL
-      RETURNING d.key_id
-    ),
-    d_ins AS (
-      INSERT INTO api_key_daily_spend (key_id, day, spent_micros, held_micros)
-      SELECT ok.key_id, ok.day, 0, ok.amt FROM ok WHERE ok.key_id IS NOT NULL AND ok.used IS NULL
-      ON CONFLICT (key_id, day) DO NOTHING
-      RETURNING key_id
+      SELECT a.avail, k.id AS key_id, k.rem, k.cap_left,
+             LEAST(${max}, a.avail, COALESCE(k.rem, ${max}), COALESCE(k.cap_left, ${max})) AS amt
+      FROM a LEFT JOIN k ON true
     ),
     g AS (
-      SELECT ok.* FROM ok
-      WHERE ok.key_id IS NULL OR EXISTS (SELECT 1 FROM d_upd) OR EXISTS (SELECT 1 FROM d_ins)
+      SELECT c.key_id, c.amt, pd.now FROM c, pd
+      WHERE c.amt >= ${big(p.min)} AND (${p.keyId}::text IS NULL OR c.key_id IS NOT NULL)
     ),
     a_upd AS (
       UPDATE accounts SET held_micros = accounts.held_micros + g.amt FROM g
@@ -151,14 +125,13 @@ function holdStatement(p: {
       RETURNING api_keys.id
     ),
     h AS (
-      INSERT INTO holds (id, account_id, key_id, request_id, amount_micros, status, day, expires_at, created_at)
+      INSERT INTO holds (id, account_id, key_id, request_id, amount_micros, status, expires_at, created_at)
       SELECT ${p.holdId}, ${p.accountId}, g.key_id, ${p.requestId}, g.amt, 'pending',
-             CASE WHEN g.key_id IS NOT NULL THEN g.day END,
              g.now + make_interval(secs => ${p.ttl}::int), g.now
       FROM g
       RETURNING id
     )
-    SELECT c.avail, c.rem, c.cap, c.used, c.amt, c.key_id,
+    SELECT c.avail, c.rem, c.cap_left, c.amt, c.key_id,
            (SELECT COUNT(*) FROM h) AS placed
     FROM c`;
 }

@@ -7,10 +7,10 @@
 // Why one statement: the account row lock is held until commit, so every round trip inside the
 // critical section caps the throughput of a busy account. The catch is that a statement's
 // snapshot is taken before it waits for that lock: lots changed meanwhile are re-read by
-// locking them (FOR NO KEY UPDATE returns their latest versions), but a lot INSERTED meanwhile
+// locking them (FOR UPDATE returns their latest versions), but a lot INSERTED meanwhile
 // (a top-up that committed while we waited) is invisible. That case is detected — the visible
 // lots no longer add up to max(balance, 0) — and then nothing is written and the statement is
-// simply re-run with a fresh snapshot. Lock order: account → lots → hold → key → key-day.
+// simply re-run with a fresh snapshot. Lock order: account → lots → hold → key.
 //
 // Commit durability: settlements (like holds) commit asynchronously (synchronous_commit = off
 // for their transaction — the caller's, when settle joins one). The account lock is held until
@@ -57,16 +57,17 @@ function settleStatement(f: FinishInput, ids: { charge: string; fee: string }, f
       SELECT COALESCE(${tsParam(f.now)}, now()) AS now,
              set_config('synchronous_commit', ${SETTLE_ASYNC_COMMIT ? "off" : "on"}, true) AS commit_mode
     ),
+    pd AS (SELECT (now AT TIME ZONE 'UTC')::date AS day FROM pn),
     hh AS (SELECT account_id FROM holds WHERE id = ${f.holdId}),
     a0 AS (
       SELECT ac.id, ac.balance_micros FROM accounts ac JOIN hh ON ac.id = hh.account_id
-      FOR NO KEY UPDATE OF ac
+      FOR UPDATE OF ac
     ),
     lk AS (
       SELECT l.id, l.remaining_micros, l.expires_at, l.created_at
       FROM credit_lots l JOIN a0 ON l.account_id = a0.id
       WHERE l.remaining_micros > 0 AND ${T} > 0
-      FOR NO KEY UPDATE OF l
+      FOR UPDATE OF l
     ),
     chk AS (
       SELECT ${T} = 0 OR ${force}::boolean
@@ -78,7 +79,7 @@ function settleStatement(f: FinishInput, ids: { charge: string; fee: string }, f
                        charged_micros = ${T}, settled_at = pn.now
       FROM pn, chk
       WHERE holds.id = ${f.holdId} AND holds.status = 'pending' AND chk.fresh
-      RETURNING holds.id, holds.account_id, holds.key_id, holds.day, holds.amount_micros, holds.request_id
+      RETURNING holds.id, holds.account_id, holds.key_id, holds.amount_micros, holds.request_id
     ),
     a AS (
       UPDATE accounts SET held_micros = accounts.held_micros - h.amount_micros,
@@ -86,17 +87,18 @@ function settleStatement(f: FinishInput, ids: { charge: string; fee: string }, f
       FROM h WHERE accounts.id = h.account_id
       RETURNING accounts.id, accounts.balance_micros
     ),
+    -- Daily spend counts on the UTC day the charge settles; a later day starts a new bucket, and
+    -- a settlement dated before the current bucket (a slower clock) stays out of it.
     k AS (
       UPDATE api_keys SET held_micros = api_keys.held_micros - h.amount_micros,
-                          spent_micros = api_keys.spent_micros + ${T}
-      FROM h, a WHERE api_keys.id = h.key_id
+                          spent_micros = api_keys.spent_micros + ${T},
+                          spend_day = GREATEST(api_keys.spend_day, pd.day),
+                          spend_day_micros = CASE
+                            WHEN api_keys.spend_day IS NULL OR api_keys.spend_day < pd.day THEN ${T}
+                            WHEN api_keys.spend_day = pd.day THEN api_keys.spend_day_micros + ${T}
+                            ELSE api_keys.spend_day_micros END
+      FROM h, a, pd WHERE api_keys.id = h.key_id
       RETURNING api_keys.id
-    ),
-    d AS (
-      UPDATE api_key_daily_spend ds SET held_micros = ds.held_micros - h.amount_micros,
-                                        spent_micros = ds.spent_micros + ${T}
-      FROM h, k WHERE ds.key_id = k.id AND ds.day = h.day
-      RETURNING ds.key_id
     ),
     e AS (
       INSERT INTO ledger_entries (id, account_id, type, amount_micros, balance_after_micros, request_id, hold_id, description, created_at)

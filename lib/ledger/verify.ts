@@ -58,23 +58,15 @@ const RULES: Rule[] = [
       WHERE ${f(sql`k.account_id`)} AND (k.held_micros <> s.held OR k.spent_micros <> s.spent)`,
   },
   {
-    rule: "key_day_held_and_spent",
+    rule: "key_daily_spend",
     query: (f) => sql`
-      SELECT k.account_id, 'key ' || d.key_id || ' day ' || d.day || ' held ' || d.held_micros || '/spent ' || d.spent_micros
-             || ' <> pending ' || COALESCE(s.held, 0) || '/charged ' || COALESCE(s.spent, 0) AS detail
-      FROM api_key_daily_spend d
-      JOIN api_keys k ON k.id = d.key_id
-      LEFT JOIN LATERAL (
-        SELECT SUM(h.amount_micros) FILTER (WHERE h.status = 'pending') AS held,
-               SUM(h.charged_micros) FILTER (WHERE h.status <> 'pending') AS spent
-        FROM holds h WHERE h.key_id = d.key_id AND h.day = d.day) s ON true
-      WHERE ${f(sql`k.account_id`)}
-        AND (d.held_micros <> COALESCE(s.held, 0) OR d.spent_micros <> COALESCE(s.spent, 0))
-      UNION ALL
-      SELECT h.account_id, 'hold ' || h.id || ' of key ' || h.key_id || ' has no day bucket row' AS detail
-      FROM holds h
-      WHERE ${f(sql`h.account_id`)} AND h.key_id IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM api_key_daily_spend d WHERE d.key_id = h.key_id AND d.day = h.day)`,
+      SELECT k.account_id, 'key ' || k.id || ' spend on ' || COALESCE(k.spend_day::text, 'no day') || ' is ' || k.spend_day_micros
+             || ' <> settled that day ' || s.total AS detail
+      FROM api_keys k
+      CROSS JOIN LATERAL (
+        SELECT COALESCE(SUM(h.charged_micros), 0) AS total FROM holds h
+        WHERE h.key_id = k.id AND h.status <> 'pending' AND (h.settled_at AT TIME ZONE 'UTC')::date = k.spend_day) s
+      WHERE ${f(sql`k.account_id`)} AND k.spend_day_micros <> s.total`,
   },
   {
     rule: "hold_settled_once",

@@ -60,53 +60,44 @@ describe("concurrent holds on one account", () => {
     for (const r of first.filter((x) => !x.ok)) expect(r).toMatchObject({ ok: false, code: "KEY_CREDIT_LIMIT_REACHED", availableMicros: 0n });
     // Settle each at 40 % of its hold: 300,000 of the limit stays available again.
     await Promise.all(oks(first).map((h) => settle(t.db, { holdId: h.holdId, chargeMicros: 40_000n })));
-    expect(await keyRow(t.db, k)).toEqual({ spent: 200_000n, held: 0n });
+    expect(await keyRow(t.db, k)).toMatchObject({ spent: 200_000n, held: 0n });
     const second = await times(40, () => placeHold(t.db, { accountId: a, keyId: k, requestId: rid(), minMicros: 100_000n, maxMicros: 100_000n }));
     expect(oks(second)).toHaveLength(3);
-    expect(await keyRow(t.db, k)).toEqual({ spent: 200_000n, held: 300_000n });
+    expect(await keyRow(t.db, k)).toMatchObject({ spent: 200_000n, held: 300_000n });
     await expectLedgerOk(t.db, a);
   });
 
-  it("enforces a key's daily spend cap under concurrency, including the day's first holds", async () => {
+  it("enforces a key's daily spend cap under concurrency; a new UTC day starts afresh", async () => {
     const a = await funded(100n * USD);
     const k = await makeKey(t.db, a, { dailySpendCapMicros: 400_000n });
-    const day1 = new Date("2030-06-01T23:59:00Z");
+    const day1 = new Date("2030-06-01T23:00:00Z");
     const r1 = await times(40, () => placeHold(t.db, { accountId: a, keyId: k, requestId: rid(), minMicros: 100_000n, maxMicros: 100_000n, now: day1 }));
     expect(oks(r1)).toHaveLength(4);
     for (const r of r1.filter((x) => !x.ok)) expect(r).toMatchObject({ code: "DAILY_SPEND_CAP_REACHED", availableMicros: 0n });
-    // Spend on day 1 stays on day 1 even when settled after midnight; day 2 has a fresh cap.
+    // Settled at 60 % the same day: 160,000 of the cap is free again, for exactly one more 100,000 hold.
+    await Promise.all(oks(r1).map((h) => settle(t.db, { holdId: h.holdId, chargeMicros: 60_000n, now: day1 })));
+    expect(await keyRow(t.db, k)).toMatchObject({ spendDay: "2030-06-01", spendDayMicros: 240_000n, held: 0n });
+    const again = await times(20, () => placeHold(t.db, { accountId: a, keyId: k, requestId: rid(), minMicros: 100_000n, maxMicros: 100_000n, now: day1 }));
+    expect(oks(again)).toHaveLength(1);
+    await settle(t.db, { holdId: oks(again)[0].holdId, chargeMicros: 100_000n, now: day1 });
+
     const day2 = new Date("2030-06-02T00:01:00Z");
-    await Promise.all(oks(r1).map((h) => settle(t.db, { holdId: h.holdId, chargeMicros: 100_000n, now: day2 })));
     const r2 = await times(40, () => placeHold(t.db, { accountId: a, keyId: k, requestId: rid(), minMicros: 50_000n, maxMicros: 150_000n, now: day2 }));
-    const granted = oks(r2);
-    expect(granted.reduce((s, r) => s + r.amountMicros, 0n)).toBe(400_000n);
-    const days = await rows<{ day: string; spent_micros: string; held_micros: string }>(
-      t.db,
-      sql`SELECT day::text AS day, spent_micros, held_micros FROM api_key_daily_spend WHERE key_id = ${k} ORDER BY day`,
-    );
-    expect(days.map((d) => [d.day, BigInt(d.spent_micros), BigInt(d.held_micros)])).toEqual([
-      ["2030-06-01", 400_000n, 0n],
-      ["2030-06-02", 0n, 400_000n],
-    ]);
+    expect(oks(r2).reduce((s, r) => s + r.amountMicros, 0n)).toBe(400_000n);
+    await Promise.all(oks(r2).map((h) => settle(t.db, { holdId: h.holdId, chargeMicros: 10_000n, now: day2 })));
+    expect(await keyRow(t.db, k)).toMatchObject({ spendDay: "2030-06-02", spendDayMicros: BigInt(oks(r2).length) * 10_000n, held: 0n });
     await expectLedgerOk(t.db, a);
   });
 
-  it("holds that raced the day's first hold (day row created after their snapshot) are retried, not refused", async () => {
+  it("a cap set mid-day counts what the key already spent that day", async () => {
     const a = await funded(100n * USD);
-    const k = await makeKey(t.db, a, { dailySpendCapMicros: 1_000_000n });
+    const k = await makeKey(t.db, a);
     const now = new Date("2030-07-01T10:00:00Z");
-    const hold = (db: Parameters<typeof placeHold>[0]) => placeHold(db, { accountId: a, keyId: k, requestId: rid(), minMicros: 100_000n, maxMicros: 100_000n, now });
-    let waiting: Promise<PlaceHoldResult[]> = Promise.resolve([]);
-    // The first hold stays uncommitted (holding the account lock) while others start and block:
-    // their statements' snapshots predate the day row it inserts.
-    await t.db.transaction(async (tx) => {
-      expect((await hold(tx)).ok).toBe(true);
-      waiting = times(12, () => hold(t.db));
-      await new Promise((r) => setTimeout(r, 300));
-    });
-    const rest = await waiting;
-    expect(oks(rest)).toHaveLength(9);
-    for (const r of rest.filter((x) => !x.ok)) expect(r).toMatchObject({ code: "DAILY_SPEND_CAP_REACHED" });
+    const spent = oks(await times(3, () => placeHold(t.db, { accountId: a, keyId: k, requestId: rid(), minMicros: 100_000n, maxMicros: 100_000n, now })));
+    await Promise.all(spent.map((h) => settle(t.db, { holdId: h.holdId, chargeMicros: 100_000n, now })));
+    await t.db.execute(sql`UPDATE api_keys SET daily_spend_cap_micros = 400000 WHERE id = ${k}`);
+    const r = await times(10, () => placeHold(t.db, { accountId: a, keyId: k, requestId: rid(), minMicros: 20_000n, maxMicros: 80_000n, now }));
+    expect(oks(r).reduce((s, x) => s + x.amountMicros, 0n)).toBe(100_000n);
     await expectLedgerOk(t.db, a);
   });
 });
@@ -163,7 +154,7 @@ describe("concurrent settlement", () => {
     );
     const expected = holds.reduce((s, _h, i) => s + charge(i), 0n);
     expect(await accountRow(t.db, a)).toEqual({ balance: 10n * USD - expected, held: 0n });
-    expect(await keyRow(t.db, k)).toEqual({ spent: expected, held: 0n });
+    expect(await keyRow(t.db, k)).toMatchObject({ spent: expected, held: 0n });
     await expectLedgerOk(t.db, a);
   });
 

@@ -50,9 +50,12 @@ export async function accountRow(db: Db, accountId: string): Promise<{ balance: 
   return { balance: BigInt(r[0].balance_micros), held: BigInt(r[0].held_micros) };
 }
 
-export async function keyRow(db: Db, keyId: string): Promise<{ spent: bigint; held: bigint }> {
-  const r = await rows<{ spent_micros: string; held_micros: string }>(db, sql`SELECT spent_micros, held_micros FROM api_keys WHERE id = ${keyId}`);
-  return { spent: BigInt(r[0].spent_micros), held: BigInt(r[0].held_micros) };
+export async function keyRow(db: Db, keyId: string): Promise<{ spent: bigint; held: bigint; spendDay: string | null; spendDayMicros: bigint }> {
+  const r = await rows<{ spent_micros: string; held_micros: string; spend_day: string | null; spend_day_micros: string }>(
+    db,
+    sql`SELECT spent_micros, held_micros, spend_day::text AS spend_day, spend_day_micros FROM api_keys WHERE id = ${keyId}`,
+  );
+  return { spent: BigInt(r[0].spent_micros), held: BigInt(r[0].held_micros), spendDay: r[0].spend_day, spendDayMicros: BigInt(r[0].spend_day_micros) };
 }
 
 export async function lots(db: Db, accountId: string): Promise<{ id: string; kind: string; original: bigint; remaining: bigint; expiresAt: Date }[]> {

@@ -1,5 +1,7 @@
 // Measures placeHold throughput on ONE hot account with N concurrent callers on real PostgreSQL.
-//   DATABASE_URL=postgres://... npx tsx tests/ledger/hold-throughput.ts [callers=32] [seconds=5] [--key] [--settle]
+//   DATABASE_URL=postgres://... npx tsx tests/ledger/hold-throughput.ts [callers=32] [seconds=5] [--key|--capped-key] [--settle]
+// --key: holds through an API key without limits (like npm run bench); --capped-key: a key with
+// a lifetime credit limit and a daily cap (two more row locks per hold).
 // --settle also measures settle() (charge > 0, synchronous commit) on the same hot account.
 // (Not a vitest file: the number depends on the machine; the test suite asserts correctness.)
 import { creditAccount, placeHold, releaseHold, settle, verifyLedger } from "@/lib/ledger";
@@ -12,12 +14,14 @@ async function main() {
   const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
   const callers = Number(args[0] ?? 32);
   const seconds = Number(args[1] ?? 5);
-  const withKey = process.argv.includes("--key");
+  const capped = process.argv.includes("--capped-key");
+  const withKey = capped || process.argv.includes("--key");
   await globalSetup();
   const t = await createTestDb({ poolSize: callers });
   try {
     const accountId = await makeAccount(t.db);
-    const keyId = withKey ? await makeKey(t.db, accountId, { dailySpendCapMicros: 1_000_000n * USD, creditLimitMicros: 1_000_000n * USD }) : null;
+    const caps = capped ? { dailySpendCapMicros: 1_000_000n * USD, creditLimitMicros: 1_000_000n * USD } : {};
+    const keyId = withKey ? await makeKey(t.db, accountId, caps) : null;
     await creditAccount(t.db, { accountId, kind: "grant", amountMicros: 1_000_000n * USD, actor: { kind: "system" } });
     const deadline = Date.now() + seconds * 1000;
     const latencies: number[] = [];
@@ -37,7 +41,7 @@ async function main() {
     const elapsed = (Date.now() - t0) / 1000;
     latencies.sort((a, b) => a - b);
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))].toFixed(2);
-    console.log(JSON.stringify({ callers, withKey, holds: latencies.length, seconds: elapsed, holdsPerSecond: Math.round(latencies.length / elapsed), p50ms: pct(0.5), p99ms: pct(0.99) }));
+    console.log(JSON.stringify({ callers, withKey, capped, holds: latencies.length, seconds: elapsed, holdsPerSecond: Math.round(latencies.length / elapsed), p50ms: pct(0.5), p99ms: pct(0.99) }));
     if (process.argv.includes("--settle")) {
       const queue = holdIds.splice(0, holdIds.length);
       const s0 = Date.now();

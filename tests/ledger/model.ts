@@ -17,7 +17,6 @@ export interface MHold {
   id: string;
   amount: bigint;
   key: boolean;
-  day: string;
   expiresAt: number;
   status: "pending" | "settled" | "released";
 }
@@ -27,7 +26,9 @@ export class LedgerModel {
   held = 0n;
   keySpent = 0n;
   keyHeld = 0n;
-  days = new Map<string, { spent: bigint; held: bigint }>();
+  /** The key's daily-cap bucket: charges settled on UTC day keyDay. */
+  keyDay: string | null = null;
+  keyDayMicros = 0n;
   lots: MLot[] = [];
   holds: MHold[] = [];
 
@@ -39,12 +40,6 @@ export class LedgerModel {
 
   static dayOf(ms: number): string {
     return new Date(ms).toISOString().slice(0, 10);
-  }
-
-  private day(d: string) {
-    let v = this.days.get(d);
-    if (!v) this.days.set(d, (v = { spent: 0n, held: 0n }));
-    return v;
   }
 
   private fifo(): MLot[] {
@@ -81,8 +76,9 @@ export class LedgerModel {
     const avail = this.balance - this.held;
     let amt = max < avail ? max : avail;
     const rem = withKey && this.keyLimit !== null ? this.keyLimit - this.keySpent - this.keyHeld : null;
-    const d = this.day(LedgerModel.dayOf(this.now));
-    const capLeft = withKey && this.keyCap !== null ? this.keyCap - d.spent - d.held : null;
+    const today = LedgerModel.dayOf(this.now);
+    const spentToday = this.keyDay !== null && this.keyDay >= today ? this.keyDayMicros : 0n;
+    const capLeft = withKey && this.keyCap !== null ? this.keyCap - this.keyHeld - spentToday : null;
     if (rem !== null && rem < amt) amt = rem;
     if (capLeft !== null && capLeft < amt) amt = capLeft;
     if (amt >= lo) return { amount: amt };
@@ -92,13 +88,9 @@ export class LedgerModel {
   }
 
   placed(id: string, amount: bigint, withKey: boolean, ttlMs: number): void {
-    const day = LedgerModel.dayOf(this.now);
-    this.holds.push({ id, amount, key: withKey, day, expiresAt: this.now + ttlMs, status: "pending" });
+    this.holds.push({ id, amount, key: withKey, expiresAt: this.now + ttlMs, status: "pending" });
     this.held += amount;
-    if (withKey) {
-      this.keyHeld += amount;
-      this.day(day).held += amount;
-    }
+    if (withKey) this.keyHeld += amount;
   }
 
   settle(h: MHold, charge: bigint, fee: bigint): boolean {
@@ -109,9 +101,11 @@ export class LedgerModel {
     if (h.key) {
       this.keyHeld -= h.amount;
       this.keySpent += total;
-      const d = this.day(h.day);
-      d.held -= h.amount;
-      d.spent += total;
+      const today = LedgerModel.dayOf(this.now);
+      if (this.keyDay === null || this.keyDay < today) {
+        this.keyDay = today;
+        this.keyDayMicros = total;
+      } else if (this.keyDay === today) this.keyDayMicros += total;
     }
     this.balance -= total;
     this.consume(charge);

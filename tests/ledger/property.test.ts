@@ -53,7 +53,7 @@ let runNo = 0;
 
 async function check(m: LedgerModel, accountId: string, keyId: string, step: string): Promise<void> {
   expect(await accountRow(t.db, accountId), step).toEqual({ balance: m.balance, held: m.held });
-  expect(await keyRow(t.db, keyId), step).toEqual({ spent: m.keySpent, held: m.keyHeld });
+  expect(await keyRow(t.db, keyId), step).toEqual({ spent: m.keySpent, held: m.keyHeld, spendDay: m.keyDay, spendDayMicros: m.keyDayMicros });
   const actual = new Map((await lots(t.db, accountId)).map((l) => [l.id, l.remaining]));
   expect(actual, step).toEqual(new Map(m.lots.map((l) => [l.id, l.remaining])));
   const v = await verifyLedger(t.db, accountId);

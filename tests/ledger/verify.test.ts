@@ -46,7 +46,7 @@ const CASES: { rule: string; corrupt: (h: Awaited<ReturnType<typeof healthy>>) =
   { rule: "lots_equal_positive_balance", corrupt: ({ lotId }) => sql`UPDATE credit_lots SET remaining_micros = remaining_micros - 1 WHERE id = ${lotId}` },
   { rule: "account_held_equals_pending_holds", corrupt: ({ a }) => sql`UPDATE accounts SET held_micros = held_micros + 1 WHERE id = ${a}` },
   { rule: "key_held_and_spent", corrupt: ({ k }) => sql`UPDATE api_keys SET spent_micros = spent_micros + 1 WHERE id = ${k}` },
-  { rule: "key_day_held_and_spent", corrupt: ({ k }) => sql`UPDATE api_key_daily_spend SET held_micros = held_micros + 1 WHERE key_id = ${k}` },
+  { rule: "key_daily_spend", corrupt: ({ k }) => sql`UPDATE api_keys SET spend_day_micros = spend_day_micros + 1 WHERE id = ${k}` },
   { rule: "hold_settled_once", corrupt: ({ pendingHold }) => sql`UPDATE holds SET charged_micros = 5 WHERE id = ${pendingHold}` },
   { rule: "hold_settled_once", corrupt: ({ settledHold }) => sql`UPDATE holds SET status = 'released' WHERE id = ${settledHold}` },
   { rule: "lot_allocations_add_up", corrupt: ({ chargeId }) => sql`DELETE FROM lot_allocations WHERE entry_id = ${chargeId}` },
