@@ -11,9 +11,9 @@ import {
   inSavepoint,
   insertEntry,
   isUniqueViolation,
+  lockAccount,
   lockAccountAndApply,
   nowSql,
-  pgCode,
   requirePositive,
   toBig,
   tsParam,
@@ -42,10 +42,7 @@ async function insertLot(
           ${p.stripeSessionId ?? null}, ${p.stripePaymentIntentId ?? null}, ${p.reason ?? null}, ${nowSql(p.now)})
         ON CONFLICT (stripe_session_id) DO NOTHING
         RETURNING id`,
-  ).catch((e: unknown) => {
-    if (pgCode(e) === "23503") throw new AppError("NOT_FOUND", `account ${p.accountId} not found`, { cause: e });
-    throw e;
-  });
+  );
   return r.length > 0;
 }
 
@@ -84,7 +81,9 @@ export async function creditAccount(db: DbOrTx, input: CreditInput): Promise<Cre
   const entryId = newId("entry");
   try {
     const created = await inSavepoint(db, async (tx) => {
-      // Claiming the session id first makes concurrent duplicates wait here, then back off.
+      // Account lock first (as every ledger operation): concurrent duplicates of one session
+      // queue here, and the later ones find the session's lot already there and back off.
+      await lockAccount(tx, input.accountId);
       const claimed = await insertLot(tx, {
         id: lotId,
         accountId: input.accountId,
@@ -161,6 +160,7 @@ export async function adjustCredit(db: DbOrTx, input: AdjustInput): Promise<Adju
   const lotId = amount > 0n ? newId("lot") : null;
   try {
     await inSavepoint(db, async (tx) => {
+      await lockAccount(tx, input.accountId);
       if (lotId) {
         await insertLot(tx, {
           id: lotId,
