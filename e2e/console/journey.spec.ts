@@ -39,7 +39,7 @@ test("sign up, top up, call the API, dispute the charge, get refunded", async ({
   await expect(logRow).toContainText("200");
   await expect(logRow).toContainText("reported");
   await shot(page, "usage");
-  await logRow.getByRole("link", { name: requestId }).click();
+  await logRow.getByRole("link", { name: requestId, exact: true }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Request" })).toBeVisible();
   await expect(page.locator(`[data-micros="${expectedCost}"]`).first()).toBeVisible();
   await shot(page, "request-detail");
@@ -112,4 +112,10 @@ test("sign up, top up, call the API, dispute the charge, get refunded", async ({
   await shot(page, "notifications");
   await page.getByRole("button", { name: "Mark all as read" }).click();
   await expect(page.getByText("You're all caught up.")).toBeVisible();
+
+  // The request row offers "Dispute" too; this charge already has one.
+  await nav(page, "Usage");
+  await page.getByRole("link", { name: `Dispute request ${requestId}` }).click();
+  await expect(page.getByText("Already disputed")).toBeVisible();
+  await expect(page.getByRole("link", { name: disputeId })).toBeVisible();
 });

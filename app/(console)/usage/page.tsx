@@ -13,6 +13,8 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Select } from "@/components/ui/select";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
+import { can } from "@/lib/auth/permissions";
+import { DISPUTE_WINDOW_DAYS, disputeWindowStart } from "@/lib/disputes";
 import { listRequests, normalizeRange, requestModels, stack, usageSummary } from "@/lib/usage";
 import { pageAccess, param, type SearchParams } from "../_lib/context";
 
@@ -44,6 +46,8 @@ export default async function UsagePage({ searchParams }: { searchParams: Search
   const requestsChart = stack(summary.days, summary.buckets.map((b) => ({ day: b.day, series: seriesOf(b), value: b.requests })));
   const spendChart = stack(summary.days, summary.buckets.map((b) => ({ day: b.day, series: seriesOf(b), value: Number(b.costMicros) / 1e6 })));
 
+  const canDispute = can(access.role, "disputes:write");
+  const windowStart = disputeWindowStart(DISPUTE_WINDOW_DAYS).getTime();
   const base = { range: String(range), split };
   const filterParams = { ...base, key: filters.keyId, model: filters.model, status: filters.status, q: filters.requestId, from: filters.from, to: filters.to };
 
@@ -154,6 +158,11 @@ export default async function UsagePage({ searchParams }: { searchParams: Search
                 <Th className="text-right">Tokens in / out</Th>
                 <Th className="text-right">Cost</Th>
                 <Th>Usage</Th>
+                {canDispute ? (
+                  <Th>
+                    <span className="sr-only">Actions</span>
+                  </Th>
+                ) : null}
               </tr>
             </THead>
             <TBody>
@@ -179,6 +188,15 @@ export default async function UsagePage({ searchParams }: { searchParams: Search
                     <Money micros={r.costMicros} />
                   </Td>
                   <Td className="text-xs text-slate-600">{r.usageSource}</Td>
+                  {canDispute ? (
+                    <Td>
+                      {r.costMicros > BigInt(0) && r.createdAt.getTime() >= windowStart ? (
+                        <Link href={`/disputes/new?request=${encodeURIComponent(r.id)}`} className="text-xs font-medium text-indigo-700 hover:underline" aria-label={`Dispute request ${r.id}`}>
+                          Dispute
+                        </Link>
+                      ) : null}
+                    </Td>
+                  ) : null}
                 </Tr>
               ))}
             </TBody>
