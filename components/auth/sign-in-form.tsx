@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { signIn } from "next-auth/react";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Field } from "./field";
 
 function safeCallback(url: string | null): string {
@@ -17,6 +17,9 @@ export function SignInForm({ oauth }: { oauth: { id: string; name: string }[] })
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
+  // Until React has hydrated, a submit would be a native form post; keep the button disabled.
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
 
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -38,12 +41,12 @@ export function SignInForm({ oauth }: { oauth: { id: string; name: string }[] })
   }
 
   return (
-    <form onSubmit={onSubmit} className="space-y-4" noValidate>
+    <form method="post" onSubmit={onSubmit} className="space-y-4" noValidate>
       <h1 className="text-lg font-semibold">Sign in</h1>
       {formError && <p role="alert" className="text-sm text-red-600">{formError}</p>}
       <Field label="Email" name="email" type="email" autoComplete="email" required errors={errors.email} />
       <Field label="Password" name="password" type="password" autoComplete="current-password" required errors={errors.password} />
-      <button type="submit" disabled={pending} className="w-full rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700 disabled:opacity-60">
+      <button type="submit" disabled={pending || !hydrated} className="w-full rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700 disabled:opacity-60">
         {pending ? "Signing in…" : "Sign in"}
       </button>
       {oauth.map((p) => (
