@@ -71,8 +71,18 @@ function limiterFor(store: LimitStore, rpm: number): Ratelimit {
   return limiter;
 }
 
+// After a Redis failure, admit without asking Redis for a few seconds: an outage must not add
+// the admission timeout to every request.
+type Health = { skipUntil: number };
+const gh = globalThis as typeof globalThis & { __tollgateLimiterHealth?: Health };
+function health(): Health {
+  gh.__tollgateLimiterHealth ??= { skipUntil: 0 };
+  return gh.__tollgateLimiterHealth;
+}
+
 let lastWarn = 0;
 function warn(what: string, e: unknown): void {
+  health().skipUntil = Date.now() + 5_000;
   if (Date.now() - lastWarn < 10_000) return;
   lastWarn = Date.now();
   console.warn(`[tollgate] rate limiter ${what}; failing open:`, e instanceof Error ? e.message : String(e));
@@ -105,8 +115,16 @@ export interface AdmitInput {
 
 /** Admits one request or throws RATE_LIMITED / CONCURRENCY_LIMITED (429 with Retry-After). */
 export async function admit(input: AdmitInput): Promise<Admission> {
-  const store = await getLimitStore();
   const rpm = rpmFor(input.tier, input.customRpm);
+  const failOpen = (): Admission => ({ limit: rpm, remaining: rpm, resetSeconds: (Math.floor(Date.now() / 60_000) + 1) * 60, release: () => undefined });
+  if (Date.now() < health().skipUntil) return failOpen();
+  let store: LimitStore;
+  try {
+    store = await getLimitStore();
+  } catch (e) {
+    warn("store unavailable", e);
+    return failOpen();
+  }
   const limiter = limiterFor(store, rpm);
   const ccKey = `${redisPrefix()}:cc:${input.accountId}`;
   const now = Date.now();
