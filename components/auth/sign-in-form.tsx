@@ -3,13 +3,15 @@
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { signIn } from "next-auth/react";
-import { useEffect, useState } from "react";
+import { useState, useSyncExternalStore } from "react";
 import { Field } from "./field";
 
 function safeCallback(url: string | null): string {
   // Only same-site paths, so the sign-in page can't be used as an open redirect.
   return url && url.startsWith("/") && !url.startsWith("//") ? url : "/overview";
 }
+
+const noopSubscribe = () => () => {};
 
 export function SignInForm({ oauth }: { oauth: { id: string; name: string }[] }) {
   const router = useRouter();
@@ -18,8 +20,7 @@ export function SignInForm({ oauth }: { oauth: { id: string; name: string }[] })
   const [formError, setFormError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   // Until React has hydrated, a submit would be a native form post; keep the button disabled.
-  const [hydrated, setHydrated] = useState(false);
-  useEffect(() => setHydrated(true), []);
+  const hydrated = useSyncExternalStore(noopSubscribe, () => true, () => false);
 
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
