@@ -30,6 +30,15 @@ export const TEST_ENV: Record<string, string> = {
   KEY_CACHE_TTL_MS: "2000",
 };
 
+/**
+ * For files that do not test timeouts: with embedded PGlite the database runs on the test's
+ * own event loop, so heavy parallel tests can delay the mock's answers past the short limits.
+ */
+export const RELAXED_TIMEOUTS: Record<string, string> = {
+  UPSTREAM_FIRST_BYTE_TIMEOUT_MS: "15000",
+  UPSTREAM_IDLE_TIMEOUT_MS: "15000",
+};
+
 export async function startGateway(env: Record<string, string> = {}): Promise<Gateway> {
   for (const [k, v] of Object.entries({ ...TEST_ENV, ...env })) process.env[k] = v;
   process.env.TOLLGATE_REDIS_PREFIX = testRedisPrefix();

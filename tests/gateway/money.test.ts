@@ -4,11 +4,11 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { holds, ledgerEntries, requests } from "../../db/schema";
 import { creditAccount, getCredits, verifyLedger } from "../../lib/ledger";
-import { fundedAccount, getJson, mockTokens, newKey, postJson, startGateway, type Gateway } from "./helpers";
+import { fundedAccount, getJson, mockTokens, newKey, postJson, startGateway, RELAXED_TIMEOUTS, type Gateway } from "./helpers";
 
 let gw: Gateway;
 beforeAll(async () => {
-  gw = await startGateway();
+  gw = await startGateway(RELAXED_TIMEOUTS);
 });
 afterAll(async () => {
   await gw?.close();

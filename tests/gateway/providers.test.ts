@@ -5,7 +5,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getCredits, verifyLedger } from "../../lib/ledger";
-import { fundedAccount, newKey, startGateway, type Gateway } from "./helpers";
+import { fundedAccount, newKey, startGateway, RELAXED_TIMEOUTS, type Gateway } from "./helpers";
 
 let gw: Gateway;
 let accountId: string;
@@ -13,7 +13,7 @@ let openai: OpenAI;
 let anthropic: Anthropic;
 
 beforeAll(async () => {
-  gw = await startGateway({ OPENAI_API_KEY: "sk-platform-openai", ANTHROPIC_API_KEY: "sk-ant-platform" });
+  gw = await startGateway({ ...RELAXED_TIMEOUTS, OPENAI_API_KEY: "sk-platform-openai", ANTHROPIC_API_KEY: "sk-ant-platform" });
   process.env.OPENAI_BASE_URL = `${gw.mock.url}/v1`;
   process.env.ANTHROPIC_BASE_URL = gw.mock.url;
   ({ accountId } = await fundedAccount(gw.t, { micros: BigInt(20_000_000) }));

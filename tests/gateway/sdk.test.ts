@@ -3,7 +3,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getCredits, verifyLedger } from "../../lib/ledger";
-import { fundedAccount, getJson, mockTokens, newKey, startGateway, type Gateway } from "./helpers";
+import { fundedAccount, getJson, mockTokens, newKey, startGateway, RELAXED_TIMEOUTS, type Gateway } from "./helpers";
 
 let gw: Gateway;
 let accountId: string;
@@ -12,7 +12,7 @@ let openai: OpenAI;
 let anthropic: Anthropic;
 
 beforeAll(async () => {
-  gw = await startGateway();
+  gw = await startGateway(RELAXED_TIMEOUTS);
   ({ accountId } = await fundedAccount(gw.t, { micros: BigInt(5_000_000) }));
   ({ key } = await newKey(gw.t, accountId, { tier: "enterprise" }));
   openai = new OpenAI({ apiKey: key, baseURL: gw.base, maxRetries: 0 });
