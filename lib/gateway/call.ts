@@ -5,10 +5,10 @@ import { AppError, isAppError } from "@/lib/errors";
 import { placeHold } from "@/lib/ledger";
 import { findModel, type ModelRow } from "@/lib/models";
 import { microsToUsdExact } from "@/lib/money";
-import { affordableOutput, chargeHold, chargeReported, estimateInputTokens, NO_CHARGE, planHold, type Usage } from "./billing";
+import { affordableOutput, chargeHold, chargeReported, estimateInputTokens, NO_CHARGE, planHold, type HoldPlan, type Usage } from "./billing";
 import { gatewayConfig } from "./config";
 import type { GatewayContext } from "./http";
-import { nativeWire, resolveTarget, type Operation, type Wire } from "./providers";
+import { nativeWire, resolveTarget, type Operation, type ResolvedTarget, type Wire } from "./providers";
 import { finishCall, recordWithoutHold, type CallLog } from "./record";
 import { streamToClient } from "./stream";
 import { fromAnthropicResponse, fromOpenAIResponse, streamTranslator, toAnthropicRequest, toOpenAIRequest } from "./translate";
@@ -140,7 +140,7 @@ export async function runModelCall(ctx: GatewayContext, input: CallInput): Promi
   };
 
   let model: ModelRow;
-  let target: ReturnType<typeof resolveTarget>;
+  let target: ResolvedTarget;
   let byokKey: string | null;
   try {
     model = validateModel(await findModel(input.modelId), input);
@@ -173,11 +173,38 @@ export async function runModelCall(ctx: GatewayContext, input: CallInput): Promi
     return fail(new AppError(hold.code, `This request needs up to $${need}; $${have} ${what}.`));
   }
   const callLog: CallLog = { ...log, holdId: hold.holdId, holdMicros: hold.amountMicros };
+  let settled = false;
+  try {
+    return await forward(ctx, input, { model, target, byok, inputEstimate, plan, holdMicros: hold.amountMicros, callLog, onSettled: () => (settled = true) });
+  } catch (e) {
+    // Anything unexpected after the hold: release it now rather than leaving it to the sweeper.
+    if (!settled) {
+      const err = isAppError(e) ? e : new AppError("INTERNAL_ERROR", "Internal error.", { cause: e });
+      await finishCall({ ...callLog, statusCode: err.status, errorCode: err.code, latencyMs: Math.round(performance.now() - ctx.startedAt) }, NO_CHARGE);
+    }
+    throw e;
+  }
+}
+
+interface Forward {
+  model: ModelRow;
+  target: ResolvedTarget;
+  byok: boolean;
+  inputEstimate: number;
+  plan: HoldPlan;
+  holdMicros: bigint;
+  callLog: CallLog;
+  /** Called once the hold's outcome is booked (or handed to the stream, which books it). */
+  onSettled(): void;
+}
+
+async function forward(ctx: GatewayContext, input: CallInput, f: Forward): Promise<Response> {
+  const { model, target, byok, inputEstimate, plan, callLog } = f;
 
   // Outgoing body: upstream model id, clamped max tokens, usage always requested on streams.
   let upstreamBody: Record<string, unknown> = { ...input.body, model: model.upstreamModel };
-  if (input.op === "chat" && !plan.clientSetMax && hold.amountMicros < plan.maxMicros) {
-    const clamp = affordableOutput(model, inputEstimate, hold.amountMicros, plan.maxOutput, input.choices, byok);
+  if (input.op === "chat" && !plan.clientSetMax && f.holdMicros < plan.maxMicros) {
+    const clamp = affordableOutput(model, inputEstimate, f.holdMicros, plan.maxOutput, input.choices, byok);
     callLog.maxTokensClamped = clamp;
     ctx.headers["X-Tollgate-Max-Tokens"] = String(clamp);
     if (input.clientWire === "anthropic") upstreamBody.max_tokens = clamp;
@@ -193,6 +220,7 @@ export async function runModelCall(ctx: GatewayContext, input: CallInput): Promi
   const abort = new AbortController();
   ctx.req.signal?.addEventListener("abort", () => abort.abort(), { once: true });
   const settleFailure = async (err: AppError, status = err.status): Promise<never> => {
+    f.onSettled();
     await finishCall({ ...callLog, statusCode: status, errorCode: status === 499 ? "CLIENT_CLOSED" : err.code, latencyMs: Math.round(performance.now() - ctx.startedAt) }, NO_CHARGE);
     throw err;
   };
@@ -207,8 +235,9 @@ export async function runModelCall(ctx: GatewayContext, input: CallInput): Promi
 
   if (input.stream) {
     const meter: StreamMeter = target.wire === "anthropic" ? new AnthropicMeter() : new OpenAIMeter(input.includeUsage);
-    const call = { ctx, upstream, model, meter, log: callLog, holdMicros: hold.amountMicros, inputEstimate, byok };
+    const call = { ctx, upstream, model, meter, log: callLog, holdMicros: f.holdMicros, inputEstimate, byok };
     const translator = translated ? streamTranslator(target.wire, input.modelId, input.includeUsage) : undefined;
+    f.onSettled(); // the stream settles exactly once, whatever happens to it
     return streamToClient({ ...call, translator });
   }
 
@@ -227,7 +256,8 @@ export async function runModelCall(ctx: GatewayContext, input: CallInput): Promi
   let usage: Usage | null;
   if (target.wire === "anthropic") usage = anthropicUsage(json.usage);
   else usage = openaiUsage(json.usage);
-  const charge = usage ? chargeReported(model, usage, byok) : chargeHold(hold.amountMicros, inputEstimate, 0, byok);
+  const charge = usage ? chargeReported(model, usage, byok) : chargeHold(f.holdMicros, inputEstimate, 0, byok);
+  f.onSettled();
   const done = await finishCall({ ...callLog, statusCode: 200, latencyMs: Math.round(performance.now() - ctx.startedAt), ttfbMs }, charge);
   if (done.balanceAfterMicros !== null) ctx.balanceMicros = done.balanceAfterMicros;
 
