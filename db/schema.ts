@@ -130,21 +130,6 @@ export const apiKeys = pgTable(
   ],
 );
 
-// Per key and UTC day: settled spend plus open holds, so a daily cap holds under concurrency.
-export const apiKeyDailySpend = pgTable(
-  "api_key_daily_spend",
-  {
-    keyId: text("key_id").notNull().references(() => apiKeys.id),
-    day: date("day", { mode: "string" }).notNull(),
-    spentMicros: micros("spent_micros").notNull().default(sql`0`),
-    heldMicros: micros("held_micros").notNull().default(sql`0`),
-  },
-  (t) => [
-    primaryKey({ columns: [t.keyId, t.day] }),
-    check("key_daily_held_nonneg", sql`${t.heldMicros} >= 0`),
-  ],
-);
-
 export const models = pgTable(
   "models",
   {
@@ -158,7 +143,8 @@ export const models = pgTable(
     contextWindow: integer("context_window").notNull(),
     maxOutputTokens: integer("max_output_tokens").notNull(),
     enabled: boolean("enabled").notNull().default(true),
-    updatedAt: createdAt(),
+    createdAt: createdAt(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
   },
   (t) => [
     check("models_prices_nonneg", sql`${t.inputPriceMicrosPerMtok} >= 0 AND ${t.outputPriceMicrosPerMtok} >= 0`),
@@ -176,7 +162,6 @@ export const holds = pgTable(
     amountMicros: micros("amount_micros").notNull(),
     status: holdStatusEnum("status").notNull().default("pending"),
     chargedMicros: micros("charged_micros"),
-    day: date("day", { mode: "string" }), // UTC day of the key's daily-spend bucket
     expiresAt: ts("expires_at").notNull(),
     createdAt: createdAt(),
     settledAt: ts("settled_at"),
