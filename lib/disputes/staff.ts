@@ -2,11 +2,12 @@
 // `adjustment` ledger entry linked to the dispute (unique per dispute in the database), the
 // status change, the customer's notification and the audit row, all in one transaction.
 import { and, asc, desc, eq, gt, inArray, lt, or, type SQL } from "drizzle-orm";
-import { accounts, disputeMessages, disputes, ledgerEntries, notifications } from "@/db/schema";
+import { accounts, disputeMessages, disputes, ledgerEntries } from "@/db/schema";
 import type { DbOrTx, Tx } from "@/lib/db";
 import { writeAudit } from "@/lib/audit";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
+import { createNotification } from "@/lib/notifications";
 import { formatUsd } from "@/lib/money";
 import { adjustCredit } from "@/lib/ledger";
 import { requireStaff } from "@/lib/accounts/authorize";
@@ -94,10 +95,7 @@ async function lockDispute(tx: DbOrTx, disputeId: string) {
 }
 
 async function notify(tx: Tx | DbOrTx, accountId: string, disputeId: string, title: string, body: string, dedupe?: string) {
-  await tx
-    .insert(notifications)
-    .values({ id: newId("notification"), accountId, kind: "dispute_update", title, body, dedupeKey: dedupe ?? null })
-    .onConflictDoNothing();
+  await createNotification(tx, { accountId, kind: "dispute_update", title, body, dedupeKey: dedupe ?? null });
 }
 
 export async function staffReply(db: DbOrTx, ctx: StaffCtx, input: { disputeId: string; body: string }, now = new Date()): Promise<{ messageId: string; status: DisputeStatus }> {
