@@ -101,9 +101,10 @@ export default async function KeysPage() {
                       ) : null}
                     </Td>
                     {writable ? (
-                      <Td className="text-right">
+                      <Td className="whitespace-normal text-right">
                         {live || k.status === "grace" ? (
-                          <div className="flex justify-end gap-2">
+                          // Buttons wrap instead of pushing the table wider than a laptop screen.
+                          <div className="ml-auto flex max-w-[11rem] flex-wrap justify-end gap-2">
                             {live ? (
                               <>
                                 <EditKeyDialog
