@@ -2,13 +2,14 @@
 // hold, upstream request, then either a metered stream or a settled JSON response.
 import { getDb } from "@/lib/db";
 import { AppError, isAppError } from "@/lib/errors";
-import { placeHold } from "@/lib/ledger";
+import { placeHoldReadingBalance } from "@/lib/ledger/holds";
 import { findModel, type ModelRow } from "@/lib/models";
 import { microsToUsdExact } from "@/lib/money";
 import { affordableOutput, chargeHold, chargeReported, estimateInputTokens, NO_CHARGE, planHold, type HoldPlan, type Usage } from "./billing";
 import { gatewayConfig } from "./config";
 import type { GatewayContext } from "./http";
 import { nativeWire, resolveTarget, type Operation, type ResolvedTarget, type Wire } from "./providers";
+import { trackSettlement } from "./pending";
 import { finishCall, recordWithoutHold, type CallLog } from "./record";
 import { streamToClient } from "./stream";
 import { fromAnthropicResponse, fromOpenAIResponse, streamTranslator, toAnthropicRequest, toOpenAIRequest } from "./translate";
@@ -158,7 +159,7 @@ export async function runModelCall(ctx: GatewayContext, input: CallInput): Promi
   const inputEstimate = estimateInputTokens(input.promptBytes);
   const plan = planHold(model, inputEstimate, input.op === "embeddings" ? 0 : input.requestedMax, input.choices, byok);
   const db = await getDb();
-  const hold = await placeHold(db, {
+  const { result: hold, balanceMicros: balanceAtHold } = await placeHoldReadingBalance(db, {
     accountId: ctx.key.accountId,
     keyId: ctx.key.keyId,
     requestId: ctx.requestId,
@@ -175,7 +176,17 @@ export async function runModelCall(ctx: GatewayContext, input: CallInput): Promi
   const callLog: CallLog = { ...log, holdId: hold.holdId, holdMicros: hold.amountMicros };
   let settled = false;
   try {
-    return await forward(ctx, input, { model, target, byok, inputEstimate, plan, holdMicros: hold.amountMicros, callLog, onSettled: () => (settled = true) });
+    return await forward(ctx, input, {
+      model,
+      target,
+      byok,
+      inputEstimate,
+      plan,
+      holdMicros: hold.amountMicros,
+      balanceMicros: balanceAtHold,
+      callLog,
+      onSettled: () => (settled = true),
+    });
   } catch (e) {
     // Anything unexpected after the hold: release it now rather than leaving it to the sweeper.
     if (!settled) {
@@ -193,6 +204,8 @@ interface Forward {
   inputEstimate: number;
   plan: HoldPlan;
   holdMicros: bigint;
+  /** Account balance read when the hold was placed (null: unknown). */
+  balanceMicros: bigint | null;
   callLog: CallLog;
   /** Called once the hold's outcome is booked (or handed to the stream, which books it). */
   onSettled(): void;
@@ -241,7 +254,12 @@ async function forward(ctx: GatewayContext, input: CallInput, f: Forward): Promi
     return streamToClient({ ...call, translator });
   }
 
-  // Non-streamed: read it all (idle timeout applies), settle, answer.
+  // Non-streamed: read it all (idle timeout applies), answer, settle right after. The body is
+  // complete before anything is sent, so the outcome (and the charge) is already fixed; settling
+  // after the answer takes the settlement's round trips off the client's latency. It runs
+  // detached from the response, so it happens exactly once even if the client disconnects; the
+  // concurrency slot stays taken until it is booked, and this instance's /credits, /usage and
+  // /requests/{id} wait for it (pending.ts).
   let raw: Buffer;
   let json: Record<string, unknown>;
   try {
@@ -257,12 +275,16 @@ async function forward(ctx: GatewayContext, input: CallInput, f: Forward): Promi
   if (target.wire === "anthropic") usage = anthropicUsage(json.usage);
   else usage = openaiUsage(json.usage);
   const charge = usage ? chargeReported(model, usage, byok) : chargeHold(f.holdMicros, inputEstimate, 0, byok);
-  f.onSettled();
-  const done = await finishCall({ ...callLog, statusCode: 200, latencyMs: Math.round(performance.now() - ctx.startedAt), ttfbMs }, charge);
-  if (done.balanceAfterMicros !== null) ctx.balanceMicros = done.balanceAfterMicros;
-
   const payload: BodyInit = translated
     ? JSON.stringify(input.clientWire === "anthropic" ? fromOpenAIResponse(json, input.modelId) : fromAnthropicResponse(json, input.modelId))
     : new Uint8Array(raw);
+
+  f.onSettled();
+  const settling = finishCall({ ...callLog, statusCode: 200, latencyMs: Math.round(performance.now() - ctx.startedAt), ttfbMs }, charge).catch(() => undefined);
+  ctx.holdSlotUntil(settling);
+  trackSettlement(ctx.key.accountId, settling);
+  // X-Credit-Balance-Usd: the balance read under the hold's lock minus this call's charge —
+  // exact unless other calls of the account settled in between (then /credits is the truth).
+  if (f.balanceMicros !== null) ctx.balanceMicros = f.balanceMicros - charge.chargeMicros - charge.byokFeeMicros;
   return new Response(payload, { status: 200, headers: { "Content-Type": "application/json" } });
 }

@@ -9,6 +9,7 @@ import { listServedModels, type ModelRow } from "@/lib/models";
 import { microsToUsdNumber } from "@/lib/money";
 import { parseWith } from "./body";
 import type { GatewayContext } from "./http";
+import { settlementsOf } from "./pending";
 import { requestIdParamSchema, usageQuerySchema } from "./schemas";
 
 const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", "Cache-Control": "no-store" } });
@@ -45,6 +46,7 @@ export async function listModels(ctx: GatewayContext): Promise<Response> {
 }
 
 export async function credits(ctx: GatewayContext): Promise<Response> {
+  await settlementsOf(ctx.key.accountId);
   const c = await getCredits(await getDb(), ctx.key.accountId);
   ctx.balanceMicros = c.balanceMicros;
   return json({
@@ -75,6 +77,7 @@ export async function usage(ctx: GatewayContext): Promise<Response> {
   const { days } = parseWith(usageQuerySchema, { days: url.searchParams.get("days") ?? undefined });
   const today = new Date();
   const start = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - (days - 1)));
+  await settlementsOf(ctx.key.accountId);
   const list = await rows<DayRow>(
     await getDb(),
     sql`SELECT to_char((created_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') AS day,
@@ -121,6 +124,7 @@ export async function usage(ctx: GatewayContext): Promise<Response> {
 export async function requestDetail(ctx: GatewayContext, id: string): Promise<Response> {
   const notFound = () => new AppError("NOT_FOUND", "No request with that id on this account.");
   if (!requestIdParamSchema.safeParse(id).success) throw notFound();
+  await settlementsOf(ctx.key.accountId);
   const db = await getDb();
   const [r] = await db.select().from(requests).where(and(eq(requests.id, id), eq(requests.accountId, ctx.key.accountId)));
   if (!r) throw notFound();

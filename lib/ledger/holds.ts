@@ -16,6 +16,7 @@ const MAX_HOLD_TTL_SECONDS = 7 * 24 * 3600;
 
 interface HoldRow {
   avail: string;
+  bal: string | null;
   rem: string | null;
   cap_left: string | null;
   amt: string;
@@ -24,6 +25,14 @@ interface HoldRow {
 }
 
 export async function placeHold(db: DbOrTx, input: PlaceHoldInput): Promise<PlaceHoldResult> {
+  return (await placeHoldReadingBalance(db, input)).result;
+}
+
+/**
+ * placeHold that also returns the account's balance (not net of holds) as read under the hold's
+ * lock — the gateway reports balance-after-call from it without another query.
+ */
+export async function placeHoldReadingBalance(db: DbOrTx, input: PlaceHoldInput): Promise<{ result: PlaceHoldResult; balanceMicros: bigint | null }> {
   const { accountId, requestId } = input;
   const keyId = input.keyId ?? null;
   requirePositive("minMicros", input.minMicros);
@@ -49,8 +58,9 @@ export async function placeHold(db: DbOrTx, input: PlaceHoldInput): Promise<Plac
   const row = r[0];
   if (!row) throw new AppError("NOT_FOUND", `account ${accountId} not found`);
   if (keyId && !row.key_id) throw new AppError("NOT_FOUND", `key ${keyId} not found on account ${accountId}`);
-  if (Number(row.placed) > 0) return { ok: true, holdId, amountMicros: toBig(row.amt) };
-  return { ok: false, ...classify(row, min) };
+  const balanceMicros = row.bal == null ? null : toBig(row.bal);
+  if (Number(row.placed) > 0) return { result: { ok: true, holdId, amountMicros: toBig(row.amt) }, balanceMicros };
+  return { result: { ok: false, ...classify(row, min) }, balanceMicros };
 }
 
 function classify(row: HoldRow, min: bigint): { code: HoldFailureCode; availableMicros: bigint } {
@@ -93,7 +103,7 @@ function holdStatement(p: {
       SELECT now, (now AT TIME ZONE 'UTC')::date AS day FROM pn
     ),
     a AS (
-      SELECT id, balance_micros - held_micros AS avail FROM accounts WHERE id = ${p.accountId} FOR UPDATE
+      SELECT id, balance_micros, balance_micros - held_micros AS avail FROM accounts WHERE id = ${p.accountId} FOR UPDATE
     ),
     -- Daily cap: what the key settled on this UTC day plus everything it holds right now (holds
     -- from before midnight still count until they settle — conservative by design).
@@ -106,7 +116,7 @@ function holdStatement(p: {
       FOR UPDATE OF ak
     ),
     c AS (
-      SELECT a.avail, k.id AS key_id, k.rem, k.cap_left,
+      SELECT a.avail, a.balance_micros AS bal, k.id AS key_id, k.rem, k.cap_left,
              LEAST(${max}, a.avail, COALESCE(k.rem, ${max}), COALESCE(k.cap_left, ${max})) AS amt
       FROM a LEFT JOIN k ON true
     ),
@@ -131,7 +141,7 @@ function holdStatement(p: {
       FROM g
       RETURNING id
     )
-    SELECT c.avail, c.rem, c.cap_left, c.amt, c.key_id,
+    SELECT c.avail, c.bal, c.rem, c.cap_left, c.amt, c.key_id,
            (SELECT COUNT(*) FROM h) AS placed
     FROM c`;
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { holds, requests } from "../../db/schema";
 import { resetBreakers } from "../../lib/gateway/breaker";
 import { getCredits, placeHold, sweepHolds, verifyLedger } from "../../lib/ledger";
-import { fundedAccount, getJson, mockTokens, newKey, postJson, sleep, startGateway, type Gateway } from "./helpers";
+import { fundedAccount, getJson, mockTokens, newKey, postJson, settled, sleep, startGateway, type Gateway } from "./helpers";
 
 let gw: Gateway;
 let accountId: string;
@@ -29,7 +29,10 @@ beforeEach(async () => {
 let nonce = 0;
 const uniq = (s: string) => `${s} n${++nonce}-${Date.now()}`;
 const chat = (body: Record<string, unknown>) => postJson(`${gw.base}/chat/completions`, key, body);
-const balance = async () => (await getCredits(gw.t.db, accountId)).balanceMicros;
+const balance = async () => {
+  await settled();
+  return (await getCredits(gw.t.db, accountId)).balanceMicros;
+};
 const upstreamCalls = async () => ((await (await fetch(`${gw.mock.url}/__requests`)).json()) as { requests: unknown[] }).requests.length;
 const holdEstimate = (prompt: string) => Math.ceil(Buffer.byteLength(prompt) / 3);
 const small = (inTok: number, outTok: number) => BigInt(Math.ceil((inTok * 500_000 + outTok * 1_500_000) / 1e6));
@@ -38,6 +41,7 @@ async function detail(rid: string) {
   return (await getJson(`${gw.base}/requests/${rid}`, key)).json();
 }
 async function noPendingHolds() {
+  await settled();
   expect(await gw.t.db.select().from(holds).where(and(eq(holds.accountId, accountId), eq(holds.status, "pending")))).toEqual([]);
 }
 
@@ -253,6 +257,7 @@ describe("crash between hold and settle", () => {
 });
 
 it("after all of it the ledger is consistent and nothing is held", async () => {
+  await settled();
   expect((await verifyLedger(gw.t.db, accountId)).violations).toEqual([]);
   expect((await getCredits(gw.t.db, accountId)).heldMicros).toBe(BigInt(0));
 });

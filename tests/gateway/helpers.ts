@@ -2,6 +2,7 @@
 // build served over HTTP, and helpers to create funded accounts and keys through the real code.
 import { eq } from "drizzle-orm";
 import { accounts } from "../../db/schema";
+import { allSettlements } from "../../lib/gateway/pending";
 import { newId } from "../../lib/ids";
 import { createKey } from "../../lib/keys";
 import { creditAccount } from "../../lib/ledger";
@@ -84,12 +85,23 @@ export async function newKey(t: TestDb, accountId: string, input: Partial<Parame
   return { id: key.id, key: plaintext };
 }
 
+/**
+ * Non-streamed calls answer first and settle right after (lib/gateway/pending.ts). The app runs
+ * in this process, so a test waits for exactly those settlements before it reads the database.
+ */
+export function settled(): Promise<void> {
+  return allSettlements();
+}
+
+/** POST, then wait until the call's settlement is booked (see settled()). */
 export async function postJson(url: string, key: string | null, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(url, {
+  const res = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
+  await settled();
+  return res;
 }
 
 export async function getJson(url: string, key: string | null, headers: Record<string, string> = {}): Promise<Response> {

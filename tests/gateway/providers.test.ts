@@ -5,7 +5,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getCredits, verifyLedger } from "../../lib/ledger";
-import { fundedAccount, newKey, startGateway, RELAXED_TIMEOUTS, type Gateway } from "./helpers";
+import { fundedAccount, newKey, settled, startGateway, RELAXED_TIMEOUTS, type Gateway } from "./helpers";
 
 let gw: Gateway;
 let accountId: string;
@@ -28,7 +28,10 @@ afterAll(async () => {
 });
 
 const last = async () => (await (await fetch(`${gw.mock.url}/__last-request`)).json()) as Record<string, unknown>;
-const balance = async () => (await getCredits(gw.t.db, accountId)).balanceMicros;
+const balance = async () => {
+  await settled();
+  return (await getCredits(gw.t.db, accountId)).balanceMicros;
+};
 
 it("configured providers' models are listed", async () => {
   const ids = (await openai.models.list()).data.map((m) => m.id);
@@ -98,5 +101,6 @@ describe("Anthropic provider", () => {
 });
 
 it("ledger verifies", async () => {
+  await settled();
   expect((await verifyLedger(gw.t.db, accountId)).violations).toEqual([]);
 });

@@ -3,7 +3,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getCredits, verifyLedger } from "../../lib/ledger";
-import { fundedAccount, getJson, mockTokens, newKey, startGateway, RELAXED_TIMEOUTS, type Gateway } from "./helpers";
+import { fundedAccount, getJson, mockTokens, newKey, settled, startGateway, RELAXED_TIMEOUTS, type Gateway } from "./helpers";
 
 let gw: Gateway;
 let accountId: string;
@@ -23,6 +23,7 @@ afterAll(async () => {
 });
 
 async function balance(): Promise<bigint> {
+  await settled();
   return (await getCredits(gw.t.db, accountId)).balanceMicros;
 }
 
@@ -139,6 +140,7 @@ describe("Anthropic SDK", () => {
 });
 
 it("ledger stays consistent", async () => {
+  await settled();
   const v = await verifyLedger(gw.t.db, accountId);
   expect(v.violations).toEqual([]);
 });
