@@ -3,15 +3,14 @@
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { signIn } from "next-auth/react";
-import { useState, useSyncExternalStore } from "react";
+import { useState } from "react";
+import { useHydrated } from "@/components/ui/client-button";
 import { Field } from "./field";
 
 function safeCallback(url: string | null): string {
   // Only same-site paths, so the sign-in page can't be used as an open redirect.
   return url && url.startsWith("/") && !url.startsWith("//") ? url : "/overview";
 }
-
-const noopSubscribe = () => () => {};
 
 export function SignInForm({ oauth }: { oauth: { id: string; name: string }[] }) {
   const router = useRouter();
@@ -20,7 +19,7 @@ export function SignInForm({ oauth }: { oauth: { id: string; name: string }[] })
   const [formError, setFormError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   // Until React has hydrated, a submit would be a native form post; keep the button disabled.
-  const hydrated = useSyncExternalStore(noopSubscribe, () => true, () => false);
+  const hydrated = useHydrated();
 
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();

@@ -3,8 +3,11 @@
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import { switchAccountAction } from "@/app/(console)/actions";
+import { useHydrated } from "@/components/ui/client-button";
 
 export function AccountSwitcher({ accounts, currentId }: { accounts: { id: string; name: string; role: string }[]; currentId: string }) {
+  // onChange exists only after hydration; until then the select must not look usable.
+  const hydrated = useHydrated();
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<string | null>(null);
   const router = useRouter();
@@ -16,7 +19,7 @@ export function AccountSwitcher({ accounts, currentId }: { accounts: { id: strin
       <select
         id="account-switcher"
         value={currentId}
-        disabled={pending}
+        disabled={!hydrated || pending}
         onChange={(e) => {
           const accountId = e.target.value;
           startTransition(async () => {

@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import { markNotificationsReadAction } from "@/app/(console)/actions";
-import { Button } from "@/components/ui/button";
+import { ClientButton as Button } from "@/components/ui/client-button";
 
 export function MarkReadButton({ id, all = false, label }: { id?: string; all?: boolean; label: string }) {
   const [pending, startTransition] = useTransition();

@@ -3,7 +3,8 @@
 import { useRouter } from "next/navigation";
 import { useState, useTransition, type ReactNode } from "react";
 import { Alert } from "@/components/ui/alert";
-import { Button, type ButtonVariant } from "@/components/ui/button";
+import type { ButtonVariant } from "@/components/ui/button";
+import { ClientButton as Button } from "@/components/ui/client-button";
 import { Dialog } from "@/components/ui/dialog";
 import type { ActionResultLike, ServerActionFn } from "./types";
 

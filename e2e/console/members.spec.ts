@@ -41,7 +41,11 @@ test("invite a teammate, switch accounts, and role rules in the UI", async ({ pa
   // The owner makes them a plain member: keys yes, billing no.
   await page.reload();
   await expect(page.getByRole("table", { name: "Pending invitations" })).toHaveCount(0);
-  await page.getByLabel(`Role of ${teammate}`).selectOption("member");
+  // Wait for the server action itself, not just the select's DOM value.
+  await Promise.all([
+    page.waitForResponse((r) => r.request().method() === "POST" && r.url().includes("/members")),
+    page.getByLabel(`Role of ${teammate}`).selectOption("member"),
+  ]);
   await expect(page.getByLabel(`Role of ${teammate}`)).toHaveValue("member");
   await p2.goto("/overview");
   await expect(navBar.getByRole("link", { name: "API keys" })).toBeVisible();

@@ -4,7 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import { completeSimulatedPaymentAction } from "@/app/(console)/billing/actions";
 import { Alert } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
+import { ClientButton as Button } from "@/components/ui/client-button";
 
 export function SimulatedPayButton({ sessionId, label }: { sessionId: string; label: string }) {
   const [pending, startTransition] = useTransition();

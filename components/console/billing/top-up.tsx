@@ -3,7 +3,7 @@
 import { useState, useTransition } from "react";
 import { startTopUpAction } from "@/app/(console)/billing/actions";
 import { Alert } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
+import { ClientButton as Button } from "@/components/ui/client-button";
 import { Input } from "@/components/ui/input";
 
 const PRESETS = [5, 10, 25, 50, 100, 250, 500, 1000];

@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { updateKeyAction } from "@/app/(console)/keys/actions";
 import { ActionForm, FormField, SubmitButton } from "@/components/forms/action-form";
-import { Button } from "@/components/ui/button";
+import { ClientButton as Button } from "@/components/ui/client-button";
 import { Dialog } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
 import { KeyLimitFields } from "./key-fields";

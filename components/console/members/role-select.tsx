@@ -5,9 +5,12 @@ import { useState, useTransition } from "react";
 import { changeMemberRoleAction } from "@/app/(console)/members/actions";
 import { Select } from "@/components/ui/select";
 import { ROLE_OPTIONS } from "./roles";
+import { useHydrated } from "@/components/ui/client-button";
 
 /** Changes a member's role as soon as another one is picked; errors are announced inline. */
 export function RoleSelect({ userId, email, role, canGrantOwner }: { userId: string; email: string; role: string; canGrantOwner: boolean }) {
+  // onChange exists only after hydration; until then the select must not look usable.
+  const hydrated = useHydrated();
   const [pending, startTransition] = useTransition();
   const [value, setValue] = useState(role);
   const [error, setError] = useState<string | null>(null);
@@ -21,7 +24,7 @@ export function RoleSelect({ userId, email, role, canGrantOwner }: { userId: str
       <Select
         id={`role-${userId}`}
         value={value}
-        disabled={pending || (role === "owner" && !canGrantOwner)}
+        disabled={!hydrated || pending || (role === "owner" && !canGrantOwner)}
         className="w-36 py-1.5"
         options={options}
         onChange={(e) => {
