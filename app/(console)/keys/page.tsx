@@ -104,7 +104,7 @@ export default async function KeysPage() {
                       <Td className="whitespace-normal text-right">
                         {live || k.status === "grace" ? (
                           // Buttons wrap instead of pushing the table wider than a laptop screen.
-                          <div className="ml-auto flex max-w-[11rem] flex-wrap justify-end gap-2">
+                          <div className="ml-auto flex w-32 flex-wrap justify-end gap-2">
                             {live ? (
                               <>
                                 <EditKeyDialog
