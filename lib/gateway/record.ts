@@ -4,7 +4,7 @@
 import { sql } from "drizzle-orm";
 import { requests } from "@/db/schema";
 import { getDb } from "@/lib/db";
-import { settle } from "@/lib/ledger";
+import { settleWith } from "@/lib/ledger/settle";
 import type { Charge } from "./billing";
 import { logInternal } from "./errors";
 
@@ -58,6 +58,23 @@ function row(log: CallLog, charge: Charge, chargedMicros: bigint) {
   };
 }
 
+/**
+ * The request row as an INSERT for settleWith's `also`: it runs inside the settle statement and
+ * takes the amount actually booked from its `sc` CTE.
+ */
+function insertRowSql(log: CallLog, charge: Charge) {
+  return sql`INSERT INTO requests (id, account_id, key_id, model, endpoint, stream, status_code, input_tokens, output_tokens,
+      cost_micros, hold_micros, hold_id, usage_source, error_code, latency_ms, ttfb_ms, max_tokens_clamped, byok,
+      client_ip_hash, created_at, completed_at)
+    SELECT ${log.requestId}, ${log.accountId}, ${log.keyId}::text, ${log.model}::text, ${log.endpoint}, ${log.stream}::boolean,
+      ${log.statusCode}::int, ${charge.inputTokens}::int, ${charge.outputTokens}::int, sc.charged_micros, ${log.holdMicros.toString()}::bigint,
+      ${log.holdId}::text, ${charge.usageSource}::usage_source, ${log.errorCode}::text, ${log.latencyMs}::int, ${log.ttfbMs}::int,
+      ${log.maxTokensClamped}::int, ${log.byok}::boolean, ${log.clientIpHash}::text, ${log.createdAt.toISOString()}::timestamptz, now()
+    FROM sc
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id`;
+}
+
 // last_used_at is display metadata: written at most once a minute per key per instance.
 type G = typeof globalThis & { __tollgateKeyTouched?: Map<string, number> };
 const g = globalThis as G;
@@ -71,14 +88,14 @@ function touchDue(keyId: string): boolean {
 }
 
 /**
- * Settles the hold and writes the request's metadata row (with the amount actually booked) in
- * ONE transaction, settle first. Order matters: the row's foreign keys take KEY SHARE locks on
- * the account and key rows; taken by a separate transaction while holds and settlements hold
- * those rows, they turn the row locks into multixacts and PostgreSQL then deadlocks concurrent
- * placeHold statements ("while locking updated version of tuple"). Inside the transaction that
- * already holds the rows (or, without a hold, after locking the account first) they never wait.
- * Retried on database errors; if it still fails the hold stays pending and the sweeper releases
- * it (no charge), which is logged.
+ * Settles the hold and writes the request's metadata row (with the amount actually booked)
+ * atomically. With a hold it is ONE statement (settleWith's `also`): the row's foreign-key checks
+ * (KEY SHARE on the account and key rows) run at the end of the statement that already holds
+ * those rows FOR UPDATE, so they never wait — taken by a separate transaction while holds and
+ * settlements hold the rows, they turn the row locks into multixacts and PostgreSQL then
+ * deadlocks concurrent placeHold statements ("while locking updated version of tuple"). Without
+ * a hold the account is locked first for the same reason. Retried on database errors; if it
+ * still fails the hold stays pending and the sweeper releases it (no charge), which is logged.
  */
 export async function finishCall(log: CallLog, charge: Charge): Promise<Finished> {
   const db = await getDb();
@@ -86,24 +103,26 @@ export async function finishCall(log: CallLog, charge: Charge): Promise<Finished
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await db.transaction(async (tx) => {
-        let chargedMicros = BigInt(0);
-        let balanceAfterMicros: bigint | null = null;
-        if (log.holdId) {
-          const s = await settle(tx, {
+      if (log.holdId) {
+        // Hot path: hold settlement, request row and last_used_at in ONE statement (one round
+        // trip, a prepared statement on node-postgres, its own implicit transaction).
+        const s = await settleWith(
+          db,
+          {
             holdId: log.holdId,
             chargeMicros: charge.chargeMicros,
             byokFeeMicros: charge.byokFeeMicros > BigInt(0) ? charge.byokFeeMicros : undefined,
             description: log.model ? `${log.endpoint} ${log.model}` : log.endpoint,
-          });
-          chargedMicros = s.chargedMicros;
-          balanceAfterMicros = s.balanceAfterMicros;
-        } else {
-          await tx.execute(sql`SELECT 1 FROM accounts WHERE id = ${log.accountId} FOR NO KEY UPDATE`);
-        }
-        await tx.insert(requests).values(row(log, charge, chargedMicros)).onConflictDoNothing({ target: requests.id });
+          },
+          { touchKey: touch, also: insertRowSql(log, charge) },
+        );
+        return { chargedMicros: s.chargedMicros, balanceAfterMicros: s.balanceAfterMicros };
+      }
+      return await db.transaction(async (tx) => {
+        await tx.execute(sql`SELECT 1 FROM accounts WHERE id = ${log.accountId} FOR NO KEY UPDATE`);
+        await tx.insert(requests).values(row(log, charge, BigInt(0))).onConflictDoNothing({ target: requests.id });
         if (touch) await tx.execute(sql`UPDATE api_keys SET last_used_at = now() WHERE id = ${log.keyId}`);
-        return { chargedMicros, balanceAfterMicros };
+        return { chargedMicros: BigInt(0), balanceAfterMicros: null };
       });
     } catch (e) {
       lastError = e;

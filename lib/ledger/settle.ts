@@ -23,7 +23,7 @@
 // and expiry keep synchronous commit, and WAL is flushed in order, so once any of those is
 // durable every earlier settlement is too.
 const SETTLE_ASYNC_COMMIT = true;
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { rows, type DbOrTx } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
@@ -36,6 +36,15 @@ interface FinishInput {
   byokFeeMicros: bigint;
   description?: string | null;
   now?: Date;
+  /** Also stamp the key's last_used_at (its row is updated anyway: no extra write). */
+  touchKey?: boolean;
+  /**
+   * A data-modifying statement run in the SAME statement, only when the settlement is applied or
+   * found already done (never on a stale-snapshot pass): it may read CTE `sc` (one row, column
+   * `charged_micros` — what the hold was charged, 0 when released). The caller's own row (e.g.
+   * the request log) thus commits atomically with the settlement, in one round trip.
+   */
+  also?: SQL;
 }
 
 interface FinishRow {
@@ -79,7 +88,7 @@ function settleStatement(f: FinishInput, ids: { charge: string; fee: string }, f
                        charged_micros = ${T}, settled_at = pn.now
       FROM pn, chk
       WHERE holds.id = ${f.holdId} AND holds.status = 'pending' AND chk.fresh
-      RETURNING holds.id, holds.account_id, holds.key_id, holds.amount_micros, holds.request_id
+      RETURNING holds.id, holds.account_id, holds.key_id, holds.amount_micros, holds.request_id, holds.charged_micros
     ),
     a AS (
       UPDATE accounts SET held_micros = accounts.held_micros - h.amount_micros,
@@ -97,6 +106,7 @@ function settleStatement(f: FinishInput, ids: { charge: string; fee: string }, f
                             WHEN api_keys.spend_day IS NULL OR api_keys.spend_day < pd.day THEN ${T}
                             WHEN api_keys.spend_day = pd.day THEN api_keys.spend_day_micros + ${T}
                             ELSE api_keys.spend_day_micros END
+                          ${f.touchKey ? sql`, last_used_at = now()` : sql``}
       FROM h, a, pd WHERE api_keys.id = h.key_id
       RETURNING api_keys.id
     ),
@@ -135,6 +145,17 @@ function settleStatement(f: FinishInput, ids: { charge: string; fee: string }, f
       SELECT ${ids.fee}, id, take - charge_part FROM tk WHERE take - charge_part > 0
       RETURNING lot_id
     )
+    ${
+      f.also
+        ? sql`,
+    sc AS (
+      -- The snapshot's charged_micros is the first settlement's when this one found nothing to do.
+      SELECT COALESCE((SELECT charged_micros FROM h), (SELECT charged_micros FROM holds WHERE id = ${f.holdId}), 0) AS charged_micros
+      FROM chk WHERE chk.fresh
+    ),
+    xtra AS (${f.also})`
+        : sql``
+    }
     SELECT chk.fresh, h.id, h.account_id, a.balance_micros
     FROM chk LEFT JOIN h ON true LEFT JOIN a ON true`;
 }
@@ -165,6 +186,11 @@ export async function finishHold(db: DbOrTx, f: FinishInput): Promise<Finished |
 }
 
 export async function settle(db: DbOrTx, input: SettleInput): Promise<SettleResult> {
+  return settleWith(db, input, {});
+}
+
+/** settle() plus the FinishInput extras (touchKey, also) — still one statement on the hot path. */
+export async function settleWith(db: DbOrTx, input: SettleInput, extra: Pick<FinishInput, "touchKey" | "also">): Promise<SettleResult> {
   const fee = input.byokFeeMicros ?? 0n;
   requireNonNegative("chargeMicros", input.chargeMicros);
   requireNonNegative("byokFeeMicros", fee);
@@ -175,6 +201,8 @@ export async function settle(db: DbOrTx, input: SettleInput): Promise<SettleResu
     // Free text from the caller; bounded so a huge string cannot bloat every ledger row.
     description: input.description ? input.description.slice(0, 500) : null,
     now: input.now,
+    touchKey: extra.touchKey,
+    also: extra.also,
   });
   if (done) return { status: "settled", chargedMicros: input.chargeMicros + fee, balanceAfterMicros: done.balanceAfterMicros };
   const r = await rows<{ status: string; charged_micros: string | null; balance_micros: string }>(
