@@ -134,6 +134,7 @@ export async function recordRejected(ctx: GatewayContext, endpoint: CallInput["e
 }
 
 export async function runModelCall(ctx: GatewayContext, input: CallInput): Promise<Response> {
+  await ctx.admitted(); // nothing below may happen for a refused request
   const log = baseLog(ctx, input, input.modelId);
   const fail = async (err: AppError): Promise<never> => {
     await recordWithoutHold({ ...log, statusCode: err.status, errorCode: err.code, latencyMs: Math.round(performance.now() - ctx.startedAt) });

@@ -2,7 +2,7 @@
 // here (too large, bad JSON, schema) is still logged (metadata only) and never charged.
 import { readJsonObject, parseWith } from "./body";
 import { recordRejected, runModelCall, type CallInput } from "./call";
-import type { GatewayContext } from "./http";
+import { overlapAdmission, type GatewayContext } from "./http";
 import { chatPromptBytes, embeddingsPromptBytes, messagesPromptBytes } from "./prompt";
 import { chatRequestSchema, embeddingsRequestSchema, messagesRequestSchema } from "./schemas";
 
@@ -12,12 +12,15 @@ async function parsed<T>(ctx: GatewayContext, endpoint: CallInput["endpoint"], b
     json = (await readJsonObject(ctx.req)).json;
     return build(json);
   } catch (e) {
+    await ctx.admitted(); // a refused admission answers instead (and is not logged as a call)
     await recordRejected(ctx, endpoint, json, e);
     throw e;
   }
 }
 
-export async function chatCompletions(ctx: GatewayContext): Promise<Response> {
+// Body reading and validation overlap the admission round trip; runModelCall awaits admission
+// before its first side effect.
+export const chatCompletions = overlapAdmission(async function chatCompletions(ctx: GatewayContext): Promise<Response> {
   const input = await parsed(ctx, "chat.completions", (json): CallInput => {
     const body = parseWith(chatRequestSchema, json);
     return {
@@ -34,9 +37,9 @@ export async function chatCompletions(ctx: GatewayContext): Promise<Response> {
     };
   });
   return runModelCall(ctx, input);
-}
+});
 
-export async function messages(ctx: GatewayContext): Promise<Response> {
+export const messages = overlapAdmission(async function messages(ctx: GatewayContext): Promise<Response> {
   const input = await parsed(ctx, "messages", (json): CallInput => {
     const body = parseWith(messagesRequestSchema, json);
     return {
@@ -53,9 +56,9 @@ export async function messages(ctx: GatewayContext): Promise<Response> {
     };
   });
   return runModelCall(ctx, input);
-}
+});
 
-export async function embeddings(ctx: GatewayContext): Promise<Response> {
+export const embeddings = overlapAdmission(async function embeddings(ctx: GatewayContext): Promise<Response> {
   const input = await parsed(ctx, "embeddings", (json): CallInput => {
     const body = parseWith(embeddingsRequestSchema, json);
     return {
@@ -72,4 +75,4 @@ export async function embeddings(ctx: GatewayContext): Promise<Response> {
     };
   });
   return runModelCall(ctx, input);
-}
+});

@@ -20,7 +20,12 @@ export interface GatewayContext {
   requestId: string;
   format: ApiFormat;
   key: ApiKeyAuth;
-  rate: RateInfo;
+  /**
+   * Resolves once the request is admitted (rate limit + concurrency); rejects with the 429.
+   * Handlers registered with overlapAdmission() run while admission is still in flight and must
+   * await this before any side effect (a hold, a log row); for all others it has resolved already.
+   */
+  admitted(): Promise<void>;
   /** performance.now() when the request arrived. */
   startedAt: number;
   clientIpHash: string | null;
@@ -33,6 +38,14 @@ export interface GatewayContext {
 }
 
 export type GatewayHandler<P> = (ctx: GatewayContext, routeArg: P) => Promise<Response>;
+
+// Handlers whose side-effect-free first part (reading and validating the body) runs in parallel
+// with the admission round trip to Redis.
+const overlapping = new WeakSet<object>();
+export function overlapAdmission<H extends object>(handler: H): H {
+  overlapping.add(handler);
+  return handler;
+}
 
 export interface WithApiKeyOptions {
   /** Error/body dialect; a function picks it per request (GET /models serves both SDKs). */
@@ -119,12 +132,19 @@ export function withApiKey<P = unknown>(handler: GatewayHandler<P>, opts: WithAp
       return errorResponse(final, requestId, format, headers);
     }
 
-    let admission: Admission;
-    try {
-      admission = await admit({ keyId: key.keyId, accountId: key.accountId, tier: key.tier, customRpm: key.customRpm, concurrencyLimit: key.concurrencyLimit, requestId });
-    } catch (e) {
-      const creditOnly = { "X-Credit-Balance-Usd": microsToUsdExact(key.balanceMicros), ...(key.creditsExpiringSoon ? { "X-Credit-Expiring-Soon": "true" } : {}) };
-      return errorResponse(e, requestId, format, creditOnly);
+    const creditOnly = () => ({ "X-Credit-Balance-Usd": microsToUsdExact(key.balanceMicros), ...(key.creditsExpiringSoon ? { "X-Credit-Expiring-Soon": "true" } : {}) });
+    const admission$ = admit({ keyId: key.keyId, accountId: key.accountId, tier: key.tier, customRpm: key.customRpm, concurrencyLimit: key.concurrencyLimit, requestId });
+    admission$.catch(() => undefined); // awaited below; may reject while the handler still runs
+    const admitted$ = admission$.then(() => undefined);
+    admitted$.catch(() => undefined);
+    const overlap = overlapping.has(handler);
+    let admission: Admission | null = null;
+    if (!overlap) {
+      try {
+        admission = await admission$;
+      } catch (e) {
+        return errorResponse(e, requestId, format, creditOnly());
+      }
     }
 
     let slotUntil: Promise<unknown> | null = null;
@@ -133,7 +153,7 @@ export function withApiKey<P = unknown>(handler: GatewayHandler<P>, opts: WithAp
       requestId,
       format,
       key,
-      rate: admission,
+      admitted: () => admitted$,
       startedAt,
       clientIpHash,
       balanceMicros: key.balanceMicros,
@@ -148,8 +168,18 @@ export function withApiKey<P = unknown>(handler: GatewayHandler<P>, opts: WithAp
     } catch (e) {
       res = errorResponse(e, requestId, format, ctx.headers);
     }
-    if (slotUntil) (slotUntil as Promise<unknown>).then(admission.release, admission.release);
-    else admission.release();
+    if (!admission) {
+      // Overlapped: a refused admission wins over whatever the handler made of the request (it
+      // awaited admitted() before any side effect, so it did nothing).
+      try {
+        admission = await admission$;
+      } catch (e) {
+        return errorResponse(e, requestId, format, creditOnly());
+      }
+    }
+    const release = admission.release;
+    if (slotUntil) (slotUntil as Promise<unknown>).then(release, release);
+    else release();
     return applyHeaders(res, { ...ctx.headers, ...rateHeaders(admission), ...creditHeaders(ctx), "X-Request-Id": requestId });
   };
 }
