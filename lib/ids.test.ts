@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { acceptRequestId, newId, randomBase62 } from "./ids";
+
+describe("ids", () => {
+  it("are prefixed, base62 and unique", () => {
+    const ids = new Set(Array.from({ length: 20_000 }, () => newId("request")));
+    expect(ids.size).toBe(20_000);
+    for (const id of Array.from(ids).slice(0, 100)) expect(id).toMatch(/^req_[0-9A-Za-z]{20}$/);
+  });
+
+  it("use every base62 character about equally often", () => {
+    const counts = new Map<string, number>();
+    const text = randomBase62(62_000);
+    for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    expect(counts.size).toBe(62);
+    for (const n of counts.values()) expect(n).toBeGreaterThan(800); // expected 1,000 each
+  });
+
+  it("keeps a well-formed client request id and replaces a hostile one", () => {
+    expect(acceptRequestId("client-req_12345")).toBe("client-req_12345");
+    expect(acceptRequestId("bad id with spaces")).toMatch(/^req_/);
+    expect(acceptRequestId("x".repeat(65))).toMatch(/^req_/);
+    expect(acceptRequestId(null)).toMatch(/^req_/);
+  });
+});
