@@ -99,7 +99,7 @@ export interface DisputeListRow {
   updatedAt: Date;
 }
 
-const listColumns = {
+export const listColumns = {
   id: disputes.id,
   status: disputes.status,
   reason: disputes.reason,

@@ -12,7 +12,7 @@ import { formatUsd } from "@/lib/money";
 import { adjustCredit } from "@/lib/ledger";
 import { requireStaff } from "@/lib/accounts/authorize";
 import { decodeCursor, encodeCursor } from "@/lib/accounts/cursor";
-import { loadDispute, normalizeStatus, toListRow, type DisputeDetail, type DisputeListRow } from "./customer";
+import { listColumns, loadDispute, normalizeStatus, toListRow, type DisputeDetail, type DisputeListRow } from "./customer";
 import { FINAL_STATUSES, type DisputeStatus, type StaffResolveInput } from "./schemas";
 
 export interface StaffCtx {
@@ -51,16 +51,7 @@ export async function listDisputeQueue(
   const order = waiting ? [asc(disputes.createdAt), asc(disputes.id)] : [desc(disputes.createdAt), desc(disputes.id)];
   const found = await db
     .select({
-      id: disputes.id,
-      status: disputes.status,
-      reason: disputes.reason,
-      amountMicros: disputes.amountMicros,
-      refundMicros: disputes.refundMicros,
-      ledgerEntryId: disputes.ledgerEntryId,
-      requestId: disputes.requestId,
-      entryAmountMicros: ledgerEntries.amountMicros,
-      createdAt: disputes.createdAt,
-      updatedAt: disputes.updatedAt,
+      ...listColumns,
       accountId: disputes.accountId,
       accountName: accounts.name,
     })
