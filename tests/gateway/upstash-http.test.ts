@@ -40,6 +40,14 @@ describe.skipIf(!REDIS_URL)("gateway over the Upstash REST store", () => {
     expect((await getLimitStore()).kind).toBe("upstash");
   });
 
+  it("/health checks the store the limiter uses (PING over REST)", async () => {
+    standin.resetStats();
+    const res = await fetch(`${gw.base}/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: "ok", redis: "ok" });
+    expect(standin.stats.commands).toContain("PING");
+  });
+
   it("a standard key gets 30 requests per minute, then 429 RATE_LIMITED with Retry-After; all admissions over REST", async () => {
     const { accountId } = await fundedAccount(gw.t, { concurrency: 100 });
     const { key } = await newKey(gw.t, accountId, { tier: "standard" });
