@@ -7,7 +7,9 @@
 //      non-streaming and streaming, concurrency 1 and 32 (scripts/bench/http-phases.ts);
 //   5. lib/ledger placeHold throughput on one hot account and across 100 accounts;
 //   6. bench/results.json (numbers, targets, pass/fail) and a table on stdout.
-// Flags: --seconds N (measured seconds per phase, default 6), --warmup N (default 1), --rebuild,
+// Flags: --seconds N (measured seconds per phase, default 6), --warmup N (default 1),
+// --server-warmup N (unmeasured load over every route before the first phase, default 12) or
+// --no-server-warmup, --rebuild,
 // --no-build, --skip-http, --skip-holds, --cpu-prof (V8 profile of the server into bench/tmp/prof),
 // --diagnose (counts PostgreSQL/Redis round trips per request through counting proxies; as its
 // latencies include the proxies, it writes bench/tmp/diagnose.json unless --out is given),
@@ -41,6 +43,7 @@ function stringFlag(name: string, fallback: string): string {
 
 const PHASE_S = numberFlag("seconds", 6);
 const WARMUP_S = numberFlag("warmup", 1);
+const SERVER_WARMUP_S = flag("no-server-warmup") ? 0 : numberFlag("server-warmup", 12);
 const DIAGNOSE = flag("diagnose");
 const TMP = path.join("bench", "tmp");
 const OUT = stringFlag("out", DIAGNOSE ? path.join(TMP, "diagnose.json") : path.join("bench", "results.json"));
@@ -111,6 +114,7 @@ async function main(): Promise<number> {
         spreadKeys: seeded.gatewaySpread.map((a) => a.key),
         phaseS: PHASE_S,
         warmupS: WARMUP_S,
+        serverWarmupS: SERVER_WARMUP_S,
         cpu,
         proxies,
         only: stringFlag("phases", "").split(",").filter(Boolean),
@@ -153,6 +157,7 @@ async function main(): Promise<number> {
         diagnose: DIAGNOSE,
         phaseSeconds: PHASE_S,
         warmupSeconds: WARMUP_S,
+        serverWarmupSeconds: SERVER_WARMUP_S,
         loadGenerator: "closed loop, node:http keep-alive agent, one connection per worker",
         request: { model: "mock-small", promptBytes: Buffer.byteLength(PROMPT), maxTokens: MAX_TOKENS, outputTokens: OUTPUT_TOKENS },
         holds: { callers: HOT_CALLERS, spreadAccounts: SPREAD_ACCOUNTS, minMicros: 1000, maxMicros: 10000 },

@@ -37,9 +37,11 @@ export async function openDb(opts: { databaseUrl?: string; dataDir?: string; poo
     return {
       db,
       kind: "postgres",
-      close: () => {
+      close: async () => {
         closing = true;
-        return pool.end();
+        const { closePipelineFor } = await import("./pipeline");
+        await closePipelineFor(pool);
+        await pool.end();
       },
     };
   }

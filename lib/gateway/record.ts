@@ -114,7 +114,7 @@ export async function finishCall(log: CallLog, charge: Charge): Promise<Finished
             byokFeeMicros: charge.byokFeeMicros > BigInt(0) ? charge.byokFeeMicros : undefined,
             description: log.model ? `${log.endpoint} ${log.model}` : log.endpoint,
           },
-          { touchKey: touch, also: insertRowSql(log, charge) },
+          { touchKey: touch, also: insertRowSql(log, charge), accountId: log.accountId },
         );
         return { chargedMicros: s.chargedMicros, balanceAfterMicros: s.balanceAfterMicros };
       }

@@ -11,6 +11,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { PgDialect, PgTransaction } from "drizzle-orm/pg-core";
 import { ledgerEntries } from "@/db/schema";
 import { rows, type DbOrTx } from "@/lib/db";
+import { pipelineFor } from "@/lib/db/pipeline";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 
@@ -170,9 +171,10 @@ const statementNames = new Map<string, string>();
 /**
  * rows() for the hot path: on node-postgres outside a transaction, runs as a named prepared
  * statement (parsed and planned once per connection) — planning the hold CTE costs more CPU
- * than executing it. Elsewhere (PGlite, inside a transaction) it is a plain query.
+ * than executing it — on one of the pool's pipelined connections (lib/db/pipeline.ts).
+ * Elsewhere (PGlite, inside a transaction) it is a plain query.
  */
-export async function fastRows<T>(db: DbOrTx, stmt: SQL): Promise<T[]> {
+export async function fastRows<T>(db: DbOrTx, stmt: SQL, accountId?: string): Promise<T[]> {
   const pool = pgPoolOf(db);
   if (!pool) return rows<T>(db, stmt);
   const q = dialect.sqlToQuery(stmt);
@@ -181,6 +183,7 @@ export async function fastRows<T>(db: DbOrTx, stmt: SQL): Promise<T[]> {
     name = `tg_ledger_${createHash("sha1").update(q.sql).digest("hex").slice(0, 24)}`;
     statementNames.set(q.sql, name);
   }
-  const r = await pool.query({ name, text: q.sql, values: q.params });
+  const query = { name, text: q.sql, values: q.params };
+  const r = await (pipelineFor(pool).query(query, accountId) ?? pool.query(query));
   return r.rows as T[];
 }

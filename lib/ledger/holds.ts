@@ -48,7 +48,7 @@ export async function placeHoldReadingBalance(db: DbOrTx, input: PlaceHoldInput)
 
   let r: HoldRow[];
   try {
-    r = await fastRows<HoldRow>(db, holdStatement({ accountId, keyId, requestId, holdId, min, max, ttl, now: input.now }));
+    r = await fastRows<HoldRow>(db, holdStatement({ accountId, keyId, requestId, holdId, min, max, ttl, now: input.now }), accountId);
   } catch (e) {
     if (isUniqueViolation(e) && pgConstraint(e) !== "holds_pkey") {
       throw new AppError("CONFLICT", `request id ${requestId} already has a hold`, { param: "requestId", cause: e });

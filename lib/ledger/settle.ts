@@ -45,6 +45,8 @@ interface FinishInput {
    * the request log) thus commits atomically with the settlement, in one round trip.
    */
   also?: SQL;
+  /** The hold's account, when the caller knows it: routes the statement (see fastRows). */
+  accountId?: string;
 }
 
 interface FinishRow {
@@ -171,7 +173,7 @@ export async function finishHold(db: DbOrTx, f: FinishInput): Promise<Finished |
   const done = (r: FinishRow): Finished | null =>
     r.id && r.account_id && r.balance_micros != null ? { holdId: r.id, accountId: r.account_id, balanceAfterMicros: toBig(r.balance_micros) } : null;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const r = (await fastRows<FinishRow>(db, settleStatement(f, ids, false)))[0];
+    const r = (await fastRows<FinishRow>(db, settleStatement(f, ids, false), f.accountId))[0];
     if (!r) return null; // no such hold
     if (r.fresh === true || r.fresh === "t") return done(r);
     // A top-up committed while we waited for the account lock: nothing was written; re-run.
@@ -192,7 +194,7 @@ export async function settle(db: DbOrTx, input: SettleInput): Promise<SettleResu
 }
 
 /** settle() plus the FinishInput extras (touchKey, also) — still one statement on the hot path. */
-export async function settleWith(db: DbOrTx, input: SettleInput, extra: Pick<FinishInput, "touchKey" | "also">): Promise<SettleResult> {
+export async function settleWith(db: DbOrTx, input: SettleInput, extra: Pick<FinishInput, "touchKey" | "also" | "accountId">): Promise<SettleResult> {
   const fee = input.byokFeeMicros ?? 0n;
   requireNonNegative("chargeMicros", input.chargeMicros);
   requireNonNegative("byokFeeMicros", fee);
@@ -205,6 +207,7 @@ export async function settleWith(db: DbOrTx, input: SettleInput, extra: Pick<Fin
     now: input.now,
     touchKey: extra.touchKey,
     also: extra.also,
+    accountId: extra.accountId,
   });
   if (done) return { status: "settled", chargedMicros: input.chargeMicros + fee, balanceAfterMicros: done.balanceAfterMicros };
   const r = await rows<{ status: string; charged_micros: string | null; balance_micros: string }>(

@@ -67,6 +67,8 @@ export interface HttpPhaseOptions {
   spreadKeys: string[];
   phaseS: number;
   warmupS: number;
+  /** Seconds of unmeasured load over every route before the first phase (JIT warm-up). */
+  serverWarmupS: number;
   cpu: CpuSampler;
   proxies: { pg?: CountingProxy; redis?: CountingProxy };
   /** Only phases whose name contains one of these (all when empty). */
@@ -81,6 +83,18 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
 
   const tollgateProblem = (await probe(tollgate(false))) ?? (await probe(tollgate(true)));
   if (tollgateProblem) o.log(`Tollgate phases skipped: ${tollgateProblem}`);
+
+  // A long-running server is measured, not a cold one: V8 compiles the request path in tiers over
+  // the first few thousand calls, so without this the first phase through each route (noop.c1,
+  // tollgate.chat.c1) would be charged for JIT compilation that later phases get for free.
+  if (o.serverWarmupS > 0) {
+    const routes = tollgateProblem ? [noop] : [noop, tollgate(false), tollgate(true)];
+    const slice = (o.serverWarmupS * 1000) / (routes.length * 2);
+    o.log(`server warm-up (${o.serverWarmupS}s over ${routes.length} routes, not measured)…`);
+    for (const route of routes) {
+      for (const concurrency of [1, 32]) await runLoad(route, { concurrency, durationMs: slice, warmupMs: 0 });
+    }
+  }
 
   type Target = HttpTarget | ((worker: number) => HttpTarget);
   const plan: [string, Target, number, boolean][] = [];

@@ -1,0 +1,159 @@
+// Pipelined connections for the ledger's hot statements (placeHold, settle).
+//
+// Why: every gateway call runs two short statements that all lock the same account row. Through
+// the ordinary pool, 32 concurrent calls of one account are 32 backends queueing on that row
+// lock — each statement a sleeping backend to wake, a lock wait, a context switch. Measured with
+// `npm run bench` that contention, not the statements' own work, was most of PostgreSQL's CPU per
+// call. node-postgres' pipeline mode writes a statement without waiting for the previous one's
+// answer; each keeps its own Sync, so each is still its own implicit transaction and an error in
+// one never touches another. A few connections then carry all of this process' hot statements
+// back to back: the backends stay busy instead of queueing on locks.
+//
+// Head-of-line blocking is the cost: a statement waiting for a lock delays the ones written
+// behind it on the same connection. Only these short, single-statement, lock-first statements
+// use it (no transactions, no user-controlled queries); a connection with too many statements in
+// flight stops receiving work (they go to the pool).
+import pg from "pg";
+
+const CONNECTIONS = Math.max(1, Number(process.env.TOLLGATE_PIPELINE_CONNECTIONS) || 3);
+/** Beyond this many statements in flight on every connection, use the pool instead. */
+const MAX_DEPTH = 64;
+
+interface Queued {
+  q: { name: string; text: string; values: unknown[] };
+  resolve(r: { rows: unknown[] }): void;
+  reject(e: unknown): void;
+}
+
+interface Lane {
+  client: pg.Client | null;
+  connecting: Promise<pg.Client> | null;
+  inFlight: number;
+  /** Statements asked for in this turn of the event loop, written together at its end. */
+  queued: Queued[];
+}
+
+type CorkableClient = pg.Client & { connection?: { stream?: { cork?(): void; uncork?(): void } } };
+
+export interface Pipeline {
+  /**
+   * Runs q on a pipelined connection, or returns null (closed, or every connection backed up):
+   * then the caller uses the pool. Statements with the same affinity (an account id) always take
+   * the same connection, so one account's statements run back to back on one backend instead of
+   * queueing on its row lock from several.
+   */
+  query(q: { name: string; text: string; values: unknown[] }, affinity?: string): Promise<{ rows: unknown[] }> | null;
+  close(): Promise<void>;
+}
+
+type PoolWithOptions = { options?: pg.PoolConfig };
+
+const pipelines = new WeakMap<object, Pipeline>();
+
+/** The pipeline that belongs to a node-postgres pool (same server and credentials). */
+export function pipelineFor(pool: object): Pipeline {
+  let p = pipelines.get(pool);
+  if (!p) {
+    p = createPipeline({ ...(pool as PoolWithOptions).options });
+    pipelines.set(pool, p);
+  }
+  return p;
+}
+
+export async function closePipelineFor(pool: object): Promise<void> {
+  const p = pipelines.get(pool);
+  pipelines.delete(pool);
+  await p?.close();
+}
+
+function createPipeline(config: pg.PoolConfig): Pipeline {
+  const { max: _max, idleTimeoutMillis: _idle, ...clientConfig } = config;
+  const lanes: Lane[] = Array.from({ length: CONNECTIONS }, () => ({ client: null, connecting: null, inFlight: 0, queued: [] }));
+  let closed = false;
+
+  const connect = (lane: Lane): Promise<pg.Client> => {
+    if (lane.client) return Promise.resolve(lane.client);
+    if (!lane.connecting) {
+      const client = new pg.Client({ ...clientConfig, pipeline: true } as pg.ClientConfig);
+      const drop = () => {
+        if (lane.client === client) lane.client = null;
+      };
+      // A lost connection fails the statements in flight on it (their callers retry or answer
+      // 5xx); the next statement opens a new one.
+      client.on("error", (e) => {
+        drop();
+        if (!closed) console.error(`[db] pipelined connection lost: ${e.message}`);
+      });
+      client.on("end", drop);
+      lane.connecting = client.connect().then(
+        () => {
+          lane.connecting = null;
+          if (closed) {
+            void client.end();
+            throw new Error("pipeline closed");
+          }
+          lane.client = client;
+          return client;
+        },
+        (e: unknown) => {
+          lane.connecting = null;
+          throw e;
+        },
+      );
+    }
+    return lane.connecting;
+  };
+
+  // Every statement requested during one turn of the event loop (the I/O callbacks of many
+  // concurrent calls) goes out in ONE socket write: on this machine class a write that wakes the
+  // backend costs far more CPU than the bytes it carries.
+  const flush = async (lane: Lane) => {
+    const batch = lane.queued;
+    lane.queued = [];
+    let client: CorkableClient;
+    try {
+      client = lane.client ?? (await connect(lane));
+    } catch (e) {
+      for (const item of batch) item.reject(e);
+      return;
+    }
+    const stream = client.connection?.stream;
+    stream?.cork?.();
+    try {
+      for (const item of batch) client.query(item.q).then(item.resolve, item.reject);
+    } finally {
+      stream?.uncork?.();
+    }
+  };
+
+  return {
+    query(q, affinity) {
+      if (closed) return null;
+      let lane = lanes[0];
+      if (affinity) lane = lanes[hash(affinity) % lanes.length];
+      else for (const l of lanes) if (l.inFlight < lane.inFlight) lane = l;
+      if (lane.inFlight >= MAX_DEPTH) return null;
+      lane.inFlight++;
+      const done = new Promise<{ rows: unknown[] }>((resolve, reject) => {
+        if (lane.queued.push({ q, resolve, reject }) === 1) setImmediate(() => void flush(lane));
+      });
+      return done.finally(() => lane.inFlight--);
+    },
+    async close() {
+      closed = true;
+      await Promise.all(
+        lanes.map(async (lane) => {
+          const c = lane.client ?? (await lane.connecting?.catch(() => null));
+          lane.client = null;
+          await c?.end().catch(() => undefined);
+        }),
+      );
+    },
+  };
+}
+
+function hash(s: string): number {
+  let h = 0x811c9dc5; // FNV-1a
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
