@@ -8,7 +8,7 @@ const nextConfig: NextConfig = {
   distDir: process.env.NEXT_DIST_DIR || ".next",
   // `npm test` runs tsc and eslint as their own steps; the build only compiles.
   typescript: { ignoreBuildErrors: true },
-  experimental: { serverActions: { bodySizeLimit: "1mb" } },
+  experimental: { serverActions: { bodySizeLimit: "1mb" }, serverMinification: process.env.BENCH_NO_MINIFY !== "1" },
 };
 
 export default nextConfig;

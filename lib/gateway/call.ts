@@ -276,9 +276,9 @@ async function forward(ctx: GatewayContext, input: CallInput, f: Forward): Promi
   if (target.wire === "anthropic") usage = anthropicUsage(json.usage);
   else usage = openaiUsage(json.usage);
   const charge = usage ? chargeReported(model, usage, byok) : chargeHold(f.holdMicros, inputEstimate, 0, byok);
-  const payload: BodyInit = translated
-    ? JSON.stringify(input.clientWire === "anthropic" ? fromOpenAIResponse(json, input.modelId) : fromAnthropicResponse(json, input.modelId))
-    : new Uint8Array(raw);
+  const payload: Uint8Array = translated
+    ? Buffer.from(JSON.stringify(input.clientWire === "anthropic" ? fromOpenAIResponse(json, input.modelId) : fromAnthropicResponse(json, input.modelId)))
+    : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
 
   f.onSettled();
   const settling = finishCall({ ...callLog, statusCode: 200, latencyMs: Math.round(performance.now() - ctx.startedAt), ttfbMs }, charge).catch(() => undefined);
@@ -287,5 +287,7 @@ async function forward(ctx: GatewayContext, input: CallInput, f: Forward): Promi
   // X-Credit-Balance-Usd: the balance read under the hold's lock minus this call's charge —
   // exact unless other calls of the account settled in between (then /credits is the truth).
   if (f.balanceMicros !== null) ctx.balanceMicros = f.balanceMicros - charge.chargeMicros - charge.byokFeeMicros;
-  return new Response(payload, { status: 200, headers: { "Content-Type": "application/json" } });
+  // A known length: the body goes out with the headers in one write, with no chunked trailer
+  // (a second socket write) after it.
+  return new Response(payload as Uint8Array<ArrayBuffer>, { status: 200, headers: { "Content-Type": "application/json", "Content-Length": String(payload.byteLength) } });
 }

@@ -62,8 +62,17 @@ function clientIp(headers: Headers): string | null {
 export function hashClientIp(ip: string | null): string | null {
   if (!ip) return null;
   const secret = process.env.AUTH_SECRET || "tollgate-ip-hash";
-  return createHmac("sha256", secret).update(ip).digest("hex").slice(0, 32);
+  // Busy clients send many requests from one address: an HMAC per request is measurable CPU.
+  const cacheKey = `${secret}\u0000${ip}`;
+  let hashed = ipHashes.get(cacheKey);
+  if (hashed === undefined) {
+    hashed = createHmac("sha256", secret).update(ip).digest("hex").slice(0, 32);
+    if (ipHashes.size >= 10_000) ipHashes.clear();
+    ipHashes.set(cacheKey, hashed);
+  }
+  return hashed;
 }
+const ipHashes = new Map<string, string>();
 
 // Failed authentications are limited per client address, which both answers with rate-limit
 // headers on 401s and slows key guessing (each well-formed guess costs a database lookup).
