@@ -1,9 +1,10 @@
 // The end of every model call: settle the hold (exactly once — the ledger's guard) and write the
 // request's metadata row in the same transaction, so the log and the ledger always agree. Never
 // content: only model, sizes, money, timings and outcome.
-import { sql } from "drizzle-orm";
+import { sql, type Placeholder } from "drizzle-orm";
 import { requests } from "@/db/schema";
 import { getDb } from "@/lib/db";
+import type { PreparedPart } from "@/lib/db/prepared";
 import { settleWith } from "@/lib/ledger/settle";
 import type { Charge } from "./billing";
 import { logInternal } from "./errors";
@@ -60,19 +61,47 @@ function row(log: CallLog, charge: Charge, chargedMicros: bigint) {
 
 /**
  * The request row as an INSERT for settleWith's `also`: it runs inside the settle statement and
- * takes the amount actually booked from its `sc` CTE.
+ * takes the amount actually booked from its `sc` CTE. Its text is compiled once (PreparedPart);
+ * only the values change per call.
  */
-function insertRowSql(log: CallLog, charge: Charge) {
-  return sql`INSERT INTO requests (id, account_id, key_id, model, endpoint, stream, status_code, input_tokens, output_tokens,
+const buildRequestRowInsert = (p: Record<string, Placeholder>) =>
+  sql`INSERT INTO requests (id, account_id, key_id, model, endpoint, stream, status_code, input_tokens, output_tokens,
       cost_micros, hold_micros, hold_id, usage_source, error_code, latency_ms, ttfb_ms, max_tokens_clamped, byok,
       client_ip_hash, created_at, completed_at)
-    SELECT ${log.requestId}, ${log.accountId}, ${log.keyId}::text, ${log.model}::text, ${log.endpoint}, ${log.stream}::boolean,
-      ${log.statusCode}::int, ${charge.inputTokens}::int, ${charge.outputTokens}::int, sc.charged_micros, ${log.holdMicros.toString()}::bigint,
-      ${log.holdId}::text, ${charge.usageSource}::usage_source, ${log.errorCode}::text, ${log.latencyMs}::int, ${log.ttfbMs}::int,
-      ${log.maxTokensClamped}::int, ${log.byok}::boolean, ${log.clientIpHash}::text, ${log.createdAt.toISOString()}::timestamptz, now()
+    SELECT ${p.r_id}::text, ${p.r_account}::text, ${p.r_key}::text, ${p.r_model}::text, ${p.r_endpoint}::text, ${p.r_stream}::boolean,
+      ${p.r_status}::int, ${p.r_in}::int, ${p.r_out}::int, sc.charged_micros, ${p.r_hold_micros}::bigint,
+      ${p.r_hold}::text, ${p.r_usage}::usage_source, ${p.r_error}::text, ${p.r_latency}::int, ${p.r_ttfb}::int,
+      ${p.r_clamped}::int, ${p.r_byok}::boolean, ${p.r_ip}::text, ${p.r_created}::timestamptz, now()
     FROM sc
     ON CONFLICT (id) DO NOTHING
     RETURNING id`;
+
+function requestRowInsert(log: CallLog, charge: Charge): PreparedPart {
+  return {
+    key: "request-row",
+    build: buildRequestRowInsert,
+    values: {
+      r_id: log.requestId,
+      r_account: log.accountId,
+      r_key: log.keyId,
+      r_model: log.model,
+      r_endpoint: log.endpoint,
+      r_stream: log.stream,
+      r_status: log.statusCode,
+      r_in: charge.inputTokens,
+      r_out: charge.outputTokens,
+      r_hold_micros: log.holdMicros.toString(),
+      r_hold: log.holdId,
+      r_usage: charge.usageSource,
+      r_error: log.errorCode,
+      r_latency: log.latencyMs,
+      r_ttfb: log.ttfbMs,
+      r_clamped: log.maxTokensClamped,
+      r_byok: log.byok,
+      r_ip: log.clientIpHash,
+      r_created: log.createdAt.toISOString(),
+    },
+  };
 }
 
 // last_used_at is display metadata: written at most once a minute per key per instance.
@@ -114,7 +143,7 @@ export async function finishCall(log: CallLog, charge: Charge): Promise<Finished
             byokFeeMicros: charge.byokFeeMicros > BigInt(0) ? charge.byokFeeMicros : undefined,
             description: log.model ? `${log.endpoint} ${log.model}` : log.endpoint,
           },
-          { touchKey: touch, also: insertRowSql(log, charge), accountId: log.accountId },
+          { touchKey: touch, also: requestRowInsert(log, charge), accountId: log.accountId },
         );
         return { chargedMicros: s.chargedMicros, balanceAfterMicros: s.balanceAfterMicros };
       }

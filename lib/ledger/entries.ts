@@ -6,12 +6,10 @@
 // the api_keys row. So lots, holds and running balances of an account only ever change under its
 // account lock, and ledger_entries.seq (assigned at insert, under that lock) orders each
 // account's entries by commit.
-import { createHash } from "node:crypto";
 import { sql, type SQL } from "drizzle-orm";
-import { PgDialect, PgTransaction } from "drizzle-orm/pg-core";
+import { PgTransaction } from "drizzle-orm/pg-core";
 import { ledgerEntries } from "@/db/schema";
 import { rows, type DbOrTx } from "@/lib/db";
-import { pipelineFor } from "@/lib/db/pipeline";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 
@@ -150,40 +148,4 @@ export function inTx<T>(db: DbOrTx, fn: (tx: DbOrTx) => Promise<T>): Promise<T> 
  */
 export function inSavepoint<T>(db: DbOrTx, fn: (tx: DbOrTx) => Promise<T>): Promise<T> {
   return db.transaction((tx) => fn(tx));
-}
-
-interface PgPoolLike {
-  totalCount: number;
-  connect: unknown;
-  query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
-}
-
-function pgPoolOf(db: DbOrTx): PgPoolLike | null {
-  // Only the top-level handle: a transaction must keep using its own connection.
-  if (db instanceof PgTransaction) return null;
-  const client = (db as unknown as { $client?: Partial<PgPoolLike> }).$client;
-  return client && typeof client.totalCount === "number" && typeof client.connect === "function" ? (client as PgPoolLike) : null;
-}
-
-const dialect = new PgDialect();
-const statementNames = new Map<string, string>();
-
-/**
- * rows() for the hot path: on node-postgres outside a transaction, runs as a named prepared
- * statement (parsed and planned once per connection) — planning the hold CTE costs more CPU
- * than executing it — on one of the pool's pipelined connections (lib/db/pipeline.ts).
- * Elsewhere (PGlite, inside a transaction) it is a plain query.
- */
-export async function fastRows<T>(db: DbOrTx, stmt: SQL, accountId?: string): Promise<T[]> {
-  const pool = pgPoolOf(db);
-  if (!pool) return rows<T>(db, stmt);
-  const q = dialect.sqlToQuery(stmt);
-  let name = statementNames.get(q.sql);
-  if (!name) {
-    name = `tg_ledger_${createHash("sha1").update(q.sql).digest("hex").slice(0, 24)}`;
-    statementNames.set(q.sql, name);
-  }
-  const query = { name, text: q.sql, values: q.params };
-  const r = await (pipelineFor(pool).query(query, accountId) ?? pool.query(query));
-  return r.rows as T[];
 }

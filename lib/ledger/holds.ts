@@ -7,7 +7,8 @@ import { sql } from "drizzle-orm";
 import { rows, type DbOrTx } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
-import { big, fastRows, isUniqueViolation, pgConstraint, requirePositive, toBig, toBigOrNull, tsParam } from "./entries";
+import { preparedStatement, runPrepared } from "@/lib/db/prepared";
+import { isUniqueViolation, pgConstraint, requirePositive, toBig, toBigOrNull, tsParam } from "./entries";
 import { finishHold } from "./settle";
 import type { HoldFailureCode, PlaceHoldInput, PlaceHoldResult } from "./types";
 
@@ -48,7 +49,12 @@ export async function placeHoldReadingBalance(db: DbOrTx, input: PlaceHoldInput)
 
   let r: HoldRow[];
   try {
-    r = await fastRows<HoldRow>(db, holdStatement({ accountId, keyId, requestId, holdId, min, max, ttl, now: input.now }), accountId);
+    r = await runPrepared<HoldRow>(
+      db,
+      holdStatement("", undefined),
+      { accountId, keyId, requestId, holdId, min: min.toString(), max: max.toString(), ttl, now: input.now ? input.now.toISOString() : null },
+      accountId,
+    );
   } catch (e) {
     if (isUniqueViolation(e) && pgConstraint(e) !== "holds_pkey") {
       throw new AppError("CONFLICT", `request id ${requestId} already has a hold`, { param: "requestId", cause: e });
@@ -72,17 +78,10 @@ function classify(row: HoldRow, min: bigint): { code: HoldFailureCode; available
   return { code: "DAILY_SPEND_CAP_REACHED", availableMicros: pos(toBigOrNull(row.cap_left) ?? 0n) };
 }
 
-function holdStatement(p: {
-  accountId: string;
-  keyId: string | null;
-  requestId: string;
-  holdId: string;
-  min: bigint;
-  max: bigint;
-  ttl: number;
-  now?: Date;
-}) {
-  const max = big(p.max);
+type HoldParam = "accountId" | "keyId" | "requestId" | "holdId" | "min" | "max" | "ttl" | "now";
+
+const holdStatement = preparedStatement<HoldParam>((p) => {
+  const max = sql`${p.max}::bigint`;
   // Why asynchronous commit: the account row lock is held until COMMIT returns, so with a
   // synchronous commit every hold on a hot account waits for the previous one's WAL fsync
   // (~170-500 holds/s on this class of disk). A hold moves no money: losing the last few
@@ -97,7 +96,7 @@ function holdStatement(p: {
   // the account lock is held (settle and sweep also lock the account first).
   return sql`
     WITH pn AS (
-      SELECT COALESCE(${tsParam(p.now)}, now()) AS now, set_config('synchronous_commit', 'off', true) AS async_commit
+      SELECT COALESCE(${p.now}::timestamptz, now()) AS now, set_config('synchronous_commit', 'off', true) AS async_commit
     ),
     pd AS (
       SELECT now, (now AT TIME ZONE 'UTC')::date AS day FROM pn
@@ -122,7 +121,7 @@ function holdStatement(p: {
     ),
     g AS (
       SELECT c.key_id, c.amt, pd.now FROM c, pd
-      WHERE c.amt >= ${big(p.min)} AND (${p.keyId}::text IS NULL OR c.key_id IS NOT NULL)
+      WHERE c.amt >= ${p.min}::bigint AND (${p.keyId}::text IS NULL OR c.key_id IS NOT NULL)
     ),
     a_upd AS (
       UPDATE accounts SET held_micros = accounts.held_micros + g.amt FROM g
@@ -144,7 +143,7 @@ function holdStatement(p: {
     SELECT c.avail, c.bal, c.rem, c.cap_left, c.amt, c.key_id,
            (SELECT COUNT(*) FROM h) AS placed
     FROM c`;
-}
+});
 
 /**
  * Releases pending holds past their expires_at (left behind by a crashed instance). Safe with

@@ -23,11 +23,12 @@
 // and expiry keep synchronous commit, and WAL is flushed in order, so once any of those is
 // durable every earlier settlement is too.
 const SETTLE_ASYNC_COMMIT = true;
-import { sql, type SQL } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { rows, type DbOrTx } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
-import { big, fastRows, inTx, lockAccount, requireNonNegative, toBig, tsParam } from "./entries";
+import { preparedStatement, runPrepared, type PreparedPart } from "@/lib/db/prepared";
+import { inTx, lockAccount, requireNonNegative, toBig } from "./entries";
 import type { SettleInput, SettleResult } from "./types";
 
 interface FinishInput {
@@ -42,9 +43,10 @@ interface FinishInput {
    * A data-modifying statement run in the SAME statement, only when the settlement is applied or
    * found already done (never on a stale-snapshot pass): it may read CTE `sc` (one row, column
    * `charged_micros` — what the hold was charged, 0 when released). The caller's own row (e.g.
-   * the request log) thus commits atomically with the settlement, in one round trip.
+   * the request log) thus commits atomically with the settlement, in one round trip. Its
+   * parameter names must not clash with the settlement's (prefix them).
    */
-  also?: SQL;
+  also?: PreparedPart;
   /** The hold's account, when the caller knows it: routes the statement (see fastRows). */
   accountId?: string;
 }
@@ -58,18 +60,20 @@ interface FinishRow {
 
 type Finished = { holdId: string; accountId: string; balanceAfterMicros: bigint };
 
-function settleStatement(f: FinishInput, ids: { charge: string; fee: string }, force: boolean) {
-  const total = f.chargeMicros + f.byokFeeMicros;
-  const T = big(total);
-  const C = big(f.chargeMicros);
-  const F = big(f.byokFeeMicros);
+type SettleParam = "holdId" | "total" | "charge" | "fee" | "now" | "description" | "chargeEntryId" | "feeEntryId";
+
+/** Compiled once per shape: touchKey, force and the `also` statement (by its key). */
+const settleStatement = preparedStatement<SettleParam, string, { f: FinishInput; force: boolean }>((p, _shape, { f, force }) => {
+  const T = sql`${p.total}::bigint`;
+  const C = sql`${p.charge}::bigint`;
+  const F = sql`${p.fee}::bigint`;
   return sql`
     WITH pn AS (
-      SELECT COALESCE(${tsParam(f.now)}, now()) AS now,
+      SELECT COALESCE(${p.now}::timestamptz, now()) AS now,
              set_config('synchronous_commit', ${SETTLE_ASYNC_COMMIT ? "off" : "on"}, true) AS commit_mode
     ),
     pd AS (SELECT (now AT TIME ZONE 'UTC')::date AS day FROM pn),
-    hh AS (SELECT account_id FROM holds WHERE id = ${f.holdId}),
+    hh AS (SELECT account_id FROM holds WHERE id = ${p.holdId}),
     a0 AS (
       SELECT ac.id, ac.balance_micros FROM accounts ac JOIN hh ON ac.id = hh.account_id
       FOR UPDATE OF ac
@@ -86,10 +90,10 @@ function settleStatement(f: FinishInput, ids: { charge: string; fee: string }, f
       FROM a0
     ),
     h AS (
-      UPDATE holds SET status = ${total > 0n ? "settled" : "released"}::hold_status,
+      UPDATE holds SET status = (CASE WHEN ${T} > 0 THEN 'settled' ELSE 'released' END)::hold_status,
                        charged_micros = ${T}, settled_at = pn.now
       FROM pn, chk
-      WHERE holds.id = ${f.holdId} AND holds.status = 'pending' AND chk.fresh
+      WHERE holds.id = ${p.holdId} AND holds.status = 'pending' AND chk.fresh
       RETURNING holds.id, holds.account_id, holds.key_id, holds.amount_micros, holds.request_id, holds.charged_micros
     ),
     a AS (
@@ -114,12 +118,12 @@ function settleStatement(f: FinishInput, ids: { charge: string; fee: string }, f
     ),
     e AS (
       INSERT INTO ledger_entries (id, account_id, type, amount_micros, balance_after_micros, request_id, hold_id, description, created_at)
-      SELECT ${ids.charge}, a.id, 'charge'::ledger_entry_type, -${C}, a.balance_micros + ${F},
-             h.request_id, h.id, ${f.description ?? null}::text, pn.now
+      SELECT ${p.chargeEntryId}, a.id, 'charge'::ledger_entry_type, -${C}, a.balance_micros + ${F},
+             h.request_id, h.id, ${p.description}::text, pn.now
       FROM h, a, pn WHERE ${C} > 0
       UNION ALL
-      SELECT ${ids.fee}, a.id, 'byok_fee'::ledger_entry_type, -${F}, a.balance_micros,
-             h.request_id, h.id, ${f.description ?? null}::text, pn.now
+      SELECT ${p.feeEntryId}, a.id, 'byok_fee'::ledger_entry_type, -${F}, a.balance_micros,
+             h.request_id, h.id, ${p.description}::text, pn.now
       FROM h, a, pn WHERE ${F} > 0
       RETURNING id
     ),
@@ -142,9 +146,9 @@ function settleStatement(f: FinishInput, ids: { charge: string; fee: string }, f
     ),
     la AS (
       INSERT INTO lot_allocations (entry_id, lot_id, amount_micros)
-      SELECT ${ids.charge}, id, charge_part FROM tk WHERE charge_part > 0
+      SELECT ${p.chargeEntryId}, id, charge_part FROM tk WHERE charge_part > 0
       UNION ALL
-      SELECT ${ids.fee}, id, take - charge_part FROM tk WHERE take - charge_part > 0
+      SELECT ${p.feeEntryId}, id, take - charge_part FROM tk WHERE take - charge_part > 0
       RETURNING lot_id
     )
     ${
@@ -152,14 +156,32 @@ function settleStatement(f: FinishInput, ids: { charge: string; fee: string }, f
         ? sql`,
     sc AS (
       -- The snapshot's charged_micros is the first settlement's when this one found nothing to do.
-      SELECT COALESCE((SELECT charged_micros FROM h), (SELECT charged_micros FROM holds WHERE id = ${f.holdId}), 0) AS charged_micros
+      SELECT COALESCE((SELECT charged_micros FROM h), (SELECT charged_micros FROM holds WHERE id = ${p.holdId}), 0) AS charged_micros
       FROM chk WHERE chk.fresh
     ),
-    xtra AS (${f.also})`
+    xtra AS (${f.also.build(p)})`
         : sql``
     }
     SELECT chk.fresh, h.id, h.account_id, a.balance_micros
     FROM chk LEFT JOIN h ON true LEFT JOIN a ON true`;
+});
+
+function shapeOf(f: FinishInput, force: boolean): string {
+  return `${f.touchKey ? 1 : 0}${force ? 1 : 0}${f.also?.key ?? ""}`;
+}
+
+function settleValues(f: FinishInput, ids: { charge: string; fee: string }): Record<string, unknown> {
+  return {
+    ...f.also?.values,
+    holdId: f.holdId,
+    total: (f.chargeMicros + f.byokFeeMicros).toString(),
+    charge: f.chargeMicros.toString(),
+    fee: f.byokFeeMicros.toString(),
+    now: f.now ? f.now.toISOString() : null,
+    description: f.description ?? null,
+    chargeEntryId: ids.charge,
+    feeEntryId: ids.fee,
+  };
 }
 
 /**
@@ -173,7 +195,7 @@ export async function finishHold(db: DbOrTx, f: FinishInput): Promise<Finished |
   const done = (r: FinishRow): Finished | null =>
     r.id && r.account_id && r.balance_micros != null ? { holdId: r.id, accountId: r.account_id, balanceAfterMicros: toBig(r.balance_micros) } : null;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const r = (await fastRows<FinishRow>(db, settleStatement(f, ids, false), f.accountId))[0];
+    const r = (await runPrepared<FinishRow>(db, settleStatement(shapeOf(f, false), { f, force: false }), settleValues(f, ids), f.accountId))[0];
     if (!r) return null; // no such hold
     if (r.fresh === true || r.fresh === "t") return done(r);
     // A top-up committed while we waited for the account lock: nothing was written; re-run.
@@ -184,7 +206,7 @@ export async function finishHold(db: DbOrTx, f: FinishInput): Promise<Finished |
     const acct = await rows<{ account_id: string }>(tx, sql`SELECT account_id FROM holds WHERE id = ${f.holdId}`);
     if (!acct[0]) return null;
     await lockAccount(tx, acct[0].account_id);
-    const r = (await rows<FinishRow>(tx, settleStatement(f, ids, true)))[0];
+    const r = (await runPrepared<FinishRow>(tx, settleStatement(shapeOf(f, true), { f, force: true }), settleValues(f, ids)))[0];
     return r ? done(r) : null;
   });
 }
