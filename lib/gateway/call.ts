@@ -9,6 +9,7 @@ import { affordableOutput, chargeHold, chargeReported, estimateInputTokens, NO_C
 import { gatewayConfig } from "./config";
 import type { GatewayContext } from "./http";
 import { nativeWire, resolveTarget, type Operation, type ResolvedTarget, type Wire } from "./providers";
+import { keepHoldAlive } from "./hold-keepalive";
 import { trackSettlement } from "./pending";
 import { finishCall, recordWithoutHold, type CallLog } from "./record";
 import { streamToClient } from "./stream";
@@ -160,13 +161,14 @@ export async function runModelCall(ctx: GatewayContext, input: CallInput): Promi
   const inputEstimate = estimateInputTokens(input.promptBytes);
   const plan = planHold(model, inputEstimate, input.op === "embeddings" ? 0 : input.requestedMax, input.choices, byok);
   const db = await getDb();
+  const holdTtlSeconds = gatewayConfig.holdTtlSeconds();
   const { result: hold, balanceMicros: balanceAtHold } = await placeHoldReadingBalance(db, {
     accountId: ctx.key.accountId,
     keyId: ctx.key.keyId,
     requestId: ctx.requestId,
     minMicros: plan.minMicros,
     maxMicros: plan.maxMicros,
-    ttlSeconds: gatewayConfig.holdTtlSeconds(),
+    ttlSeconds: holdTtlSeconds,
   });
   if (!hold.ok) {
     const need = microsToUsdExact(plan.minMicros);
@@ -175,6 +177,7 @@ export async function runModelCall(ctx: GatewayContext, input: CallInput): Promi
     return fail(new AppError(hold.code, `This request needs up to $${need}; $${have} ${what}.`));
   }
   const callLog: CallLog = { ...log, holdId: hold.holdId, holdMicros: hold.amountMicros };
+  keepHoldAlive(hold.holdId, holdTtlSeconds, ctx.requestId); // until finishCall
   let settled = false;
   try {
     return await forward(ctx, input, {

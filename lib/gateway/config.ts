@@ -17,8 +17,11 @@ export const gatewayConfig = {
   retryMaxWaitMs: () => num("UPSTREAM_RETRY_MAX_WAIT_MS", 20_000),
   breakerThreshold: () => num("CIRCUIT_FAILURE_THRESHOLD", 5),
   breakerCooldownMs: () => num("CIRCUIT_COOLDOWN_MS", 30_000),
-  /** Holds outlive the longest request we serve; the sweeper frees them after a crash. */
-  holdTtlSeconds: () => Math.max(60, Math.floor(num("HOLD_TTL_SECONDS", 1800))),
+  /**
+   * How long a hold survives its instance: the sweeper frees holds past this after a crash. A
+   * live call keeps extending its hold (hold-keepalive.ts), so calls may run longer than this.
+   */
+  holdTtlSeconds: () => Math.max(3, Math.floor(num("HOLD_TTL_SECONDS", 1800))),
   /** Upper bound on a non-streamed upstream response body. */
   maxUpstreamBodyBytes: () => num("UPSTREAM_MAX_BODY_BYTES", 64 * 1024 * 1024),
   byokFeeBps: () => 500, // 5 %

@@ -8,6 +8,7 @@ import type { PreparedPart } from "@/lib/db/prepared";
 import { settleWith } from "@/lib/ledger/settle";
 import type { Charge } from "./billing";
 import { logInternal } from "./errors";
+import { stopKeepingHoldAlive } from "./hold-keepalive";
 
 export interface CallLog {
   requestId: string;
@@ -127,6 +128,7 @@ function touchDue(keyId: string): boolean {
  * still fails the hold stays pending and the sweeper releases it (no charge), which is logged.
  */
 export async function finishCall(log: CallLog, charge: Charge): Promise<Finished> {
+  stopKeepingHoldAlive(log.holdId);
   const db = await getDb();
   const touch = touchDue(log.keyId);
   let lastError: unknown;

@@ -169,3 +169,17 @@ export async function sweepHolds(db: DbOrTx, now?: Date, limit = 10_000): Promis
   }
   return released;
 }
+
+/**
+ * Pushes a pending hold's expiry to now + ttl (a call still running must not be swept). Touches
+ * only the hold row, for one short statement, so it cannot join a lock cycle with settle or
+ * sweep; a hold that is no longer pending is left alone. True when the hold was extended.
+ */
+export async function extendHold(db: DbOrTx, holdId: string, ttlSeconds: number): Promise<boolean> {
+  const r = await rows<{ id: string }>(
+    db,
+    sql`UPDATE holds SET expires_at = now() + make_interval(secs => ${ttlSeconds}::int)
+        WHERE id = ${holdId} AND status = 'pending' RETURNING id`,
+  );
+  return r.length > 0;
+}

@@ -1,7 +1,7 @@
 // The ledger: the only code that writes holds, credit lots, ledger entries and lot allocations.
 // Everyone else calls these functions (see /tmp/ledger-api.md and SPEC §2). All amounts are
 // bigint micro-USD; every function takes a Db or a Tx first.
-export { placeHold, sweepHolds, DEFAULT_HOLD_TTL_SECONDS } from "./holds";
+export { placeHold, sweepHolds, extendHold, DEFAULT_HOLD_TTL_SECONDS } from "./holds";
 export { settle, releaseHold } from "./settle";
 export { creditAccount, adjustCredit, getCredits } from "./credit";
 export { refundPurchase } from "./refund";

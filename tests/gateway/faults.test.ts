@@ -256,6 +256,35 @@ describe("crash between hold and settle", () => {
   });
 });
 
+describe("calls that outlive the hold TTL", () => {
+  it("keep their hold alive: a sweep during the call releases nothing and the call is charged in full", async () => {
+    const saved = { ttl: process.env.HOLD_TTL_SECONDS, firstByte: process.env.UPSTREAM_FIRST_BYTE_TIMEOUT_MS };
+    process.env.HOLD_TTL_SECONDS = "3"; // extended every second while the call runs
+    process.env.UPSTREAM_FIRST_BYTE_TIMEOUT_MS = "10000";
+    try {
+      const prompt = uniq("slow #latency=5000 #tokens=7");
+      const call = chat({ model: "mock-small", messages: [{ role: "user", content: prompt }] });
+      await sleep(4200); // past the TTL the hold was placed with
+      const pending = await gw.t.db.select().from(holds).where(and(eq(holds.accountId, accountId), eq(holds.status, "pending")));
+      expect(pending).toHaveLength(1);
+      expect(pending[0].expiresAt.getTime()).toBeGreaterThan(Date.now());
+      expect(await sweepHolds(gw.t.db)).toBe(0);
+      const res = await call;
+      expect(res.status).toBe(200);
+      const body = await res.json();
+      expect(body.usage.completion_tokens).toBe(7);
+      await settled();
+      const row = await detail(res.headers.get("x-request-id")!);
+      expect(row).toMatchObject({ status: 200, usage_source: "reported", cost_micros: String(small(body.usage.prompt_tokens, 7)) });
+      await noPendingHolds();
+    } finally {
+      process.env.HOLD_TTL_SECONDS = saved.ttl;
+      process.env.UPSTREAM_FIRST_BYTE_TIMEOUT_MS = saved.firstByte;
+      if (saved.ttl === undefined) delete process.env.HOLD_TTL_SECONDS;
+    }
+  }, 20_000);
+});
+
 it("after all of it the ledger is consistent and nothing is held", async () => {
   await settled();
   expect((await verifyLedger(gw.t.db, accountId)).violations).toEqual([]);
