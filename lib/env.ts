@@ -32,6 +32,7 @@ export const envSchema = z
     MOCK_UPSTREAM_URL: optUrl,
     SMTP_URL: opt,
     MAIL_FROM: opt,
+    TRUSTED_PROXY_HOPS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(10).optional()),
     BYOK_MIN_FEE_MICROS: z.preprocess(emptyToUndefined, z.coerce.bigint().default(BigInt(10_000))),
     GITHUB_ID: opt,
     GITHUB_SECRET: opt,

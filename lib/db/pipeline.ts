@@ -49,9 +49,12 @@ export interface Pipeline {
 type PoolWithOptions = { options?: pg.PoolConfig };
 
 const pipelines = new WeakMap<object, Pipeline>();
+const closedPools = new WeakSet<object>();
+const CLOSED: Pipeline = { query: () => null, close: async () => undefined };
 
 /** The pipeline that belongs to a node-postgres pool (same server and credentials). */
 export function pipelineFor(pool: object): Pipeline {
+  if (closedPools.has(pool)) return CLOSED; // late statements meet the closed pool's own error
   let p = pipelines.get(pool);
   if (!p) {
     p = createPipeline({ ...(pool as PoolWithOptions).options });
@@ -61,6 +64,7 @@ export function pipelineFor(pool: object): Pipeline {
 }
 
 export async function closePipelineFor(pool: object): Promise<void> {
+  closedPools.add(pool);
   const p = pipelines.get(pool);
   pipelines.delete(pool);
   await p?.close();

@@ -52,9 +52,20 @@ export interface WithApiKeyOptions {
   format?: ApiFormat | ((req: Request) => ApiFormat);
 }
 
-function clientIp(headers: Headers): string | null {
+/**
+ * The client's address. X-Forwarded-For is a list every proxy appends to, so only entries added
+ * by our own proxies can be trusted — anything further left may be written by the client (a key
+ * guesser would rotate it to dodge the failed-auth limit). TRUSTED_PROXY_HOPS (default 1: one
+ * load balancer, or Next.js itself, which fills the header from the socket when it is absent)
+ * says how many entries from the right are ours; the leftmost of those is the client.
+ */
+export function clientIp(headers: Headers): string | null {
   const xff = headers.get("x-forwarded-for");
-  if (xff) return xff.split(",")[0].trim() || null;
+  if (xff) {
+    const hops = xff.split(",").map((s) => s.trim()).filter(Boolean);
+    const trusted = Math.max(1, Math.floor(Number(process.env.TRUSTED_PROXY_HOPS) || 1));
+    return hops.length ? hops[Math.max(0, hops.length - trusted)] : null;
+  }
   return headers.get("x-real-ip")?.trim() || null;
 }
 
