@@ -25,7 +25,7 @@ import { createBenchDatabase, seedBench, type BenchDatabase } from "./bench/data
 import { runHolds, type HoldsResult } from "./bench/holds";
 import { MAX_TOKENS, OUTPUT_TOKENS, PROMPT, runHttpPhases, type RoundTrips } from "./bench/http-phases";
 import { ensureBuild, startMockProcess, startNextProcess } from "./bench/processes";
-import { evaluateTargets, renderTable, type PhaseOutcome } from "./bench/report";
+import { evaluateContext, evaluateTargets, renderTable, type PhaseOutcome } from "./bench/report";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -97,6 +97,7 @@ async function main(): Promise<number> {
         MOCK_UPSTREAM_URL: mock.url,
         AUTH_SECRET: randomBytes(32).toString("base64url"),
         TOLLGATE_SKIP_MIGRATE: "1", // migrated above
+        TOLLGATE_BENCH_ROUTES: "1", // app/api/noop/proxy
       };
       if (db.databaseUrl) serverEnv.DATABASE_URL = proxies.pg?.url ?? db.databaseUrl;
       else delete serverEnv.DATABASE_URL;
@@ -140,6 +141,7 @@ async function main(): Promise<number> {
     }
 
     const targets = evaluateTargets(httpResults, holds["holds.hot_account"]);
+    const context = evaluateContext(httpResults);
     const results = {
       generatedAt: new Date().toISOString(),
       machine: {
@@ -166,11 +168,12 @@ async function main(): Promise<number> {
       ...(DIAGNOSE ? { diagnostics: { note: "latencies include counting proxies in front of PostgreSQL/Redis", roundTripsPerRequest: roundTrips } } : {}),
       holds,
       targets,
+      context,
       allTargetsPass: targets.every((t) => t.pass),
     };
     fs.mkdirSync(path.dirname(OUT), { recursive: true });
     fs.writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
-    process.stdout.write(`\n${renderTable(httpResults, holds, targets)}\n\nwritten ${OUT}\n`);
+    process.stdout.write(`\n${renderTable(httpResults, holds, targets, context)}\n\nwritten ${OUT}\n`);
     return results.allTargetsPass ? 0 : 1;
   } finally {
     await cleanup();

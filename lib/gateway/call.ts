@@ -234,8 +234,8 @@ async function forward(ctx: GatewayContext, input: CallInput, f: Forward): Promi
     upstreamBody.stream_options = { ...so, include_usage: true };
   }
 
-  const abort = new AbortController();
-  ctx.req.signal?.addEventListener("abort", () => abort.abort(), { once: true });
+  // The client's own signal: a client that hangs up cancels the upstream call.
+  const signal = ctx.req.signal ?? new AbortController().signal;
   const settleFailure = async (err: AppError, status = err.status): Promise<never> => {
     f.onSettled();
     await finishCall({ ...callLog, statusCode: status, errorCode: status === 499 ? "CLIENT_CLOSED" : err.code, latencyMs: Math.round(performance.now() - ctx.startedAt) }, NO_CHARGE);
@@ -244,7 +244,7 @@ async function forward(ctx: GatewayContext, input: CallInput, f: Forward): Promi
 
   let upstream: UpstreamResponse;
   try {
-    upstream = await requestUpstream(target, JSON.stringify(upstreamBody), abort.signal);
+    upstream = await requestUpstream(target, JSON.stringify(upstreamBody), signal);
   } catch (e) {
     const f = e instanceof UpstreamFailure ? e : new UpstreamFailure("connect", String(e));
     return settleFailure(mapUpstreamFailure(f, byok), f.kind === "aborted" ? 499 : undefined);

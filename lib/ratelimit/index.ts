@@ -88,12 +88,14 @@ function warn(what: string, e: unknown): void {
   console.warn(`[tollgate] rate limiter ${what}; failing open:`, e instanceof Error ? e.message : String(e));
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+/** Both outcomes, each cut off after `ms` — one timer for the pair (this runs per request). */
+function bothWithin<A, B>(a: Promise<A>, b: Promise<B>, ms: number): Promise<[PromiseSettledResult<A>, PromiseSettledResult<B>]> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const t = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
   });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+  t.catch(() => undefined);
+  return Promise.allSettled([Promise.race([a, t]), Promise.race([b, t])]).finally(() => clearTimeout(timer));
 }
 
 export function rateHeaders(info: RateInfo): Record<string, string> {
@@ -134,7 +136,7 @@ export async function admit(input: AdmitInput): Promise<Admission> {
   const rlPromise = limiter.limit(input.keyId);
   const ccPromise = ACQUIRE.run(store.redis, [ccKey], [now, input.concurrencyLimit, ttl, input.requestId]);
   const ms = admissionTimeoutMs();
-  const [rl, cc] = await Promise.allSettled([withTimeout(rlPromise, ms), withTimeout(ccPromise, ms)]);
+  const [rl, cc] = await bothWithin(rlPromise, ccPromise, ms);
 
   const windowEndSeconds = Math.ceil((Math.floor(now / 60_000) + 1) * 60);
   let info: RateInfo = { limit: rpm, remaining: rpm - 1, resetSeconds: windowEndSeconds };

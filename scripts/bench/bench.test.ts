@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMockUpstream, type MockUpstream } from "@/mock-upstream/server";
 import { percentile, runLoad, summarize, type PhaseResult } from "./loadgen";
 import { pgParser, redisParser } from "./counting-proxy";
-import { evaluateTargets } from "./report";
+import { evaluateContext, evaluateTargets } from "./report";
 
 let mock: MockUpstream;
 beforeAll(async () => {
@@ -98,6 +98,15 @@ describe("targets", () => {
     expect(bad.every((t) => !t.pass)).toBe(true);
     const skipped = evaluateTargets({ "tollgate.chat.c1": { skipped: "404" } }, { skipped: "x" });
     expect(skipped.every((t) => !t.pass && t.value === null)).toBe(true);
+  });
+
+  it("reports where Tollgate sits between the no-op and the bare-proxy floors", () => {
+    const ctx = evaluateContext({ "noop.c32": phase(1, 1500), "proxyfloor.c32": phase(1, 1000), "tollgate.chat.c32": phase(1, 600) });
+    expect(ctx.map((c) => [c.id, c.value])).toEqual([
+      ["proxy_floor_c32_vs_floor", 0.667],
+      ["throughput_c32_vs_proxy_floor", 0.6],
+    ]);
+    expect(evaluateContext({}).every((c) => c.value === null)).toBe(true);
   });
 });
 

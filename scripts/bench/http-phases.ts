@@ -80,6 +80,8 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
   const direct = (stream: boolean) => chatTarget(`${o.mockUrl}/v1`, "bench-direct", stream);
   const tollgate = (stream: boolean) => chatTarget(`${o.appUrl}/api/v1`, o.gatewayKey, stream);
   const noop: HttpTarget = { url: `${o.appUrl}/api/noop`, method: "POST", headers: { "content-type": "application/json" }, body: chatBody(false), validate: validateNoop };
+  // Informative second floor: a bare proxy route (app/api/noop/proxy) — no key, limit or ledger.
+  const proxyFloor: HttpTarget = { ...noop, url: `${o.appUrl}/api/noop/proxy`, validate: validateChat };
 
   const tollgateProblem = (await probe(tollgate(false))) ?? (await probe(tollgate(true)));
   if (tollgateProblem) o.log(`Tollgate phases skipped: ${tollgateProblem}`);
@@ -88,7 +90,7 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
   // the first few thousand calls, so without this the first phase through each route (noop.c1,
   // tollgate.chat.c1) would be charged for JIT compilation that later phases get for free.
   if (o.serverWarmupS > 0) {
-    const routes = tollgateProblem ? [noop] : [noop, tollgate(false), tollgate(true)];
+    const routes = tollgateProblem ? [noop, proxyFloor] : [noop, proxyFloor, tollgate(false), tollgate(true)];
     const slice = (o.serverWarmupS * 1000) / (routes.length * 2);
     o.log(`server warm-up (${o.serverWarmupS}s over ${routes.length} routes, not measured)…`);
     for (const route of routes) {
@@ -100,6 +102,7 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
   const plan: [string, Target, number, boolean][] = [];
   for (const c of [1, 32]) {
     plan.push([`noop.c${c}`, noop, c, false]);
+    plan.push([`proxyfloor.c${c}`, proxyFloor, c, false]);
     plan.push([`direct.chat.c${c}`, direct(false), c, false]);
     plan.push([`tollgate.chat.c${c}`, tollgate(false), c, true]);
     plan.push([`direct.stream.c${c}`, direct(true), c, false]);

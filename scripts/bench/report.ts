@@ -71,11 +71,52 @@ export function evaluateTargets(http: Record<string, PhaseOutcome>, holdsHot: Ho
   return out;
 }
 
+export interface ContextResult {
+  id: string;
+  description: string;
+  value: number | null;
+  unit: string;
+  note?: string;
+}
+
+/** Not targets: ratios that say where Tollgate's cost sits between the two floors. */
+export function evaluateContext(http: Record<string, PhaseOutcome>): ContextResult[] {
+  const rps = (name: string) => {
+    const p = http[name];
+    return isRun(p) && p.rps > 0 ? p.rps : null;
+  };
+  const ratio = (a: number | null, b: number | null) => (a !== null && b !== null ? round(a / b, 3) : null);
+  const noop = rps("noop.c32");
+  const proxy = rps("proxyfloor.c32");
+  const tg = rps("tollgate.chat.c32");
+  return [
+    {
+      id: "proxy_floor_c32_vs_floor",
+      description: "A bare proxy route (read + parse the body, forward to the mock, parse and return the answer; no key, limit or ledger) as a share of the no-op route, concurrency 32",
+      value: ratio(proxy, noop),
+      unit: "ratio",
+      note: proxy !== null && noop !== null ? `${proxy} vs ${noop} req/s` : "not measured",
+    },
+    {
+      id: "throughput_c32_vs_proxy_floor",
+      description: "Tollgate non-streaming req/s as a share of the bare proxy route: the cost of the gateway's own work (auth, limits, hold, settlement, log)",
+      value: ratio(tg, proxy),
+      unit: "ratio",
+      note: tg !== null && proxy !== null ? `${tg} vs ${proxy} req/s` : "not measured",
+    },
+  ];
+}
+
 function fmt(v: number | undefined, digits = 2): string {
   return v === undefined || Number.isNaN(v) ? "-" : v.toFixed(digits);
 }
 
-export function renderTable(http: Record<string, PhaseOutcome>, holds: Record<string, HoldsResult | { skipped: string }>, targets: TargetResult[]): string {
+export function renderTable(
+  http: Record<string, PhaseOutcome>,
+  holds: Record<string, HoldsResult | { skipped: string }>,
+  targets: TargetResult[],
+  context: ContextResult[] = [],
+): string {
   const lines: string[] = [];
   const pad = (s: string, n: number) => s.padEnd(n);
   const lpad = (s: string, n: number) => s.padStart(n);
@@ -107,6 +148,10 @@ export function renderTable(http: Record<string, PhaseOutcome>, holds: Record<st
   for (const t of targets) {
     const v = t.value === null ? "n/a" : `${t.value} ${t.unit}`;
     lines.push(`${t.pass ? "PASS" : "FAIL"}  ${pad(t.id, 28)} ${pad(v, 18)} target ${t.target}${t.note ? `   ${t.note}` : ""}`);
+  }
+  for (const c of context) {
+    const v = c.value === null ? "n/a" : `${c.value} ${c.unit}`;
+    lines.push(`INFO  ${pad(c.id, 28)} ${pad(v, 18)} ${c.note ?? ""}`);
   }
   return lines.join("\n");
 }
