@@ -76,4 +76,37 @@ describe.skipIf(!pg)("pipelined hot-path connections", () => {
     expect(a.held).toBe("1000000");
     expect((await verifyLedger(t.db)).ok).toBe(true);
   });
+
+  it("placeHold whose connection is cut mid-statement is re-run once and places exactly one hold", async () => {
+    const acct = newId("account");
+    await t.db.insert(accounts).values({ id: acct, name: "cut" });
+    await creditAccount(t.db, { accountId: acct, kind: "grant", amountMicros: 1_000_000n, actor: { kind: "system" } });
+    const requestId = newId("request");
+    let placing: ReturnType<typeof placeHold> | undefined;
+    await t.db.transaction(async (tx) => {
+      // Hold the account lock so the hold statement waits on it, in flight on its connection.
+      await tx.execute(sql`SELECT 1 FROM accounts WHERE id = ${acct} FOR UPDATE`);
+      placing = placeHold(t.db, { accountId: acct, requestId, minMicros: 5_000n, maxMicros: 5_000n });
+      placing.catch(() => undefined); // awaited below, after the lock is released
+      let victims: { pid: number }[] = [];
+      for (let i = 0; i < 50 && victims.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        victims = await rows<{ pid: number }>(
+          tx,
+          sql`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%AS async_commit%'`,
+        );
+      }
+      expect(victims).toHaveLength(1);
+      await rows(tx, sql`SELECT pg_terminate_backend(${victims[0].pid})`);
+      await new Promise((r) => setTimeout(r, 50));
+    });
+    const result = await placing!;
+    expect(result).toMatchObject({ ok: true, amountMicros: 5_000n });
+    const [a] = await rows<{ held: string; n: string }>(
+      t.db,
+      sql`SELECT a.held_micros::text AS held, (SELECT COUNT(*) FROM holds h WHERE h.request_id = ${requestId})::text AS n FROM accounts a WHERE a.id = ${acct}`,
+    );
+    expect(a).toEqual({ held: "5000", n: "1" });
+    expect((await verifyLedger(t.db, acct)).ok).toBe(true);
+  });
 });

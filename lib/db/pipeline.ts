@@ -114,6 +114,9 @@ function createPipeline(config: pg.PoolConfig): Pipeline {
   const flush = async (lane: Lane) => {
     const batch = lane.queued;
     lane.queued = [];
+    // A connection the server just closed can still be here for a moment (its 'error'/'end'
+    // event not yet run): never write to one that already failed.
+    if (lane.client && !usable(lane.client)) lane.client = null;
     let client: CorkableClient;
     try {
       client = lane.client ?? (await connect(lane));
@@ -124,7 +127,13 @@ function createPipeline(config: pg.PoolConfig): Pipeline {
     const stream = client.connection?.stream;
     stream?.cork?.();
     try {
-      for (const item of batch) client.query(item.q).then(item.resolve, item.reject);
+      const failed = (e: unknown) => {
+        // The server ended the session (FATAL, e.g. terminated by an administrator or shutting
+        // down) or the socket broke: nothing more may be written to this connection.
+        if (fatal(e) && lane.client === client) lane.client = null;
+        return Promise.reject(e);
+      };
+      for (const item of batch) client.query(item.q).then(item.resolve, (e: unknown) => failed(e).catch(item.reject));
     } finally {
       stream?.uncork?.();
     }
@@ -154,6 +163,17 @@ function createPipeline(config: pg.PoolConfig): Pipeline {
       );
     },
   };
+}
+
+function fatal(e: unknown): boolean {
+  const err = e as { severity?: unknown; code?: unknown };
+  if (err.severity === "FATAL" || err.severity === "PANIC") return true;
+  return typeof err.code !== "string" || !/^[0-9A-Z]{5}$/.test(err.code); // a socket error, not SQL
+}
+
+function usable(c: pg.Client): boolean {
+  const internals = c as unknown as { _queryable?: boolean; _ending?: boolean; connection?: { stream?: { destroyed?: boolean } } };
+  return internals._queryable !== false && internals._ending !== true && internals.connection?.stream?.destroyed !== true;
 }
 
 function hash(s: string): number {

@@ -4,11 +4,12 @@
 // account, the key and a new hold row, or nothing at all. No read-then-write from Node, one
 // round trip on the hot path.
 import { sql } from "drizzle-orm";
+import { PgTransaction } from "drizzle-orm/pg-core";
 import { rows, type DbOrTx } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { preparedStatement, runPrepared } from "@/lib/db/prepared";
-import { isUniqueViolation, pgConstraint, requirePositive, toBig, toBigOrNull, tsParam } from "./entries";
+import { isUniqueViolation, pgCode, pgConstraint, requirePositive, toBig, toBigOrNull, tsParam } from "./entries";
 import { finishHold } from "./settle";
 import type { HoldFailureCode, PlaceHoldInput, PlaceHoldResult } from "./types";
 
@@ -47,14 +48,26 @@ export async function placeHoldReadingBalance(db: DbOrTx, input: PlaceHoldInput)
   const min = input.minMicros < max ? input.minMicros : max;
   const holdId = newId("hold");
 
+  const values = { accountId, keyId, requestId, holdId, min: min.toString(), max: max.toString(), ttl, now: input.now ? input.now.toISOString() : null };
+  const run = () => runPrepared<HoldRow>(db, holdStatement("", undefined), values, accountId);
   let r: HoldRow[];
   try {
-    r = await runPrepared<HoldRow>(
-      db,
-      holdStatement("", undefined),
-      { accountId, keyId, requestId, holdId, min: min.toString(), max: max.toString(), ttl, now: input.now ? input.now.toISOString() : null },
-      accountId,
-    );
+    try {
+      r = await run();
+    } catch (e) {
+      // A connection lost mid-statement (failover, restart) leaves the outcome unknown: the hold
+      // may have committed. Running the same statement again is safe — the hold id is unique —
+      // and tells which it was: placed now, or already there.
+      if (!isConnectionLoss(e) || db instanceof PgTransaction) throw e;
+      try {
+        r = await run();
+      } catch (again) {
+        // A unique violation on our own hold id: the first attempt did commit.
+        const amount = isUniqueViolation(again) ? await pendingHoldAmount(db, holdId) : null;
+        if (amount === null) throw again;
+        return { result: { ok: true, holdId, amountMicros: amount }, balanceMicros: null };
+      }
+    }
   } catch (e) {
     if (isUniqueViolation(e) && pgConstraint(e) !== "holds_pkey") {
       throw new AppError("CONFLICT", `request id ${requestId} already has a hold`, { param: "requestId", cause: e });
@@ -67,6 +80,18 @@ export async function placeHoldReadingBalance(db: DbOrTx, input: PlaceHoldInput)
   const balanceMicros = row.bal == null ? null : toBig(row.bal);
   if (Number(row.placed) > 0) return { result: { ok: true, holdId, amountMicros: toBig(row.amt) }, balanceMicros };
   return { result: { ok: false, ...classify(row, min) }, balanceMicros };
+}
+
+/** The connection broke (or the server ended it) rather than the statement failing. */
+function isConnectionLoss(e: unknown): boolean {
+  const code = pgCode(e);
+  if (code) return code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03";
+  return /connection terminated|connection error|not queryable|ECONNRESET|EPIPE|ECONNREFUSED/i.test(e instanceof Error ? e.message : String(e));
+}
+
+async function pendingHoldAmount(db: DbOrTx, holdId: string): Promise<bigint | null> {
+  const r = await rows<{ amount_micros: string }>(db, sql`SELECT amount_micros FROM holds WHERE id = ${holdId} AND status = 'pending'`);
+  return r[0] ? toBig(r[0].amount_micros) : null;
 }
 
 function classify(row: HoldRow, min: bigint): { code: HoldFailureCode; availableMicros: bigint } {
