@@ -4,6 +4,7 @@ import { getDb } from "@/lib/db";
 import { AppError, isAppError } from "@/lib/errors";
 import { placeHoldReadingBalance } from "@/lib/ledger/holds";
 import { findModel, type ModelRow } from "@/lib/models";
+import { concurrencyTtlMs } from "@/lib/ratelimit";
 import { microsToUsdExact } from "@/lib/money";
 import { affordableOutput, chargeHold, chargeReported, estimateInputTokens, NO_CHARGE, planHold, type HoldPlan, type Usage } from "./billing";
 import { gatewayConfig } from "./config";
@@ -177,7 +178,7 @@ export async function runModelCall(ctx: GatewayContext, input: CallInput): Promi
     return fail(new AppError(hold.code, `This request needs up to $${need}; $${have} ${what}.`));
   }
   const callLog: CallLog = { ...log, holdId: hold.holdId, holdMicros: hold.amountMicros };
-  keepHoldAlive(hold.holdId, holdTtlSeconds, ctx.requestId); // until finishCall
+  keepHoldAlive(hold.holdId, holdTtlSeconds, ctx.requestId, { ttlMs: concurrencyTtlMs(), refresh: ctx.refreshSlot }); // until finishCall
   let settled = false;
   try {
     return await forward(ctx, input, {

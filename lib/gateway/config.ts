@@ -21,7 +21,7 @@ export const gatewayConfig = {
    * How long a hold survives its instance: the sweeper frees holds past this after a crash. A
    * live call keeps extending its hold (hold-keepalive.ts), so calls may run longer than this.
    */
-  holdTtlSeconds: () => Math.max(3, Math.floor(num("HOLD_TTL_SECONDS", 1800))),
+  holdTtlSeconds: () => Math.max(3, Math.floor(num("HOLD_TTL_SECONDS", 120))),
   /** Upper bound on a non-streamed upstream response body. */
   maxUpstreamBodyBytes: () => num("UPSTREAM_MAX_BODY_BYTES", 64 * 1024 * 1024),
   byokFeeBps: () => 500, // 5 %

@@ -1,8 +1,9 @@
-// A call's hold lives as long as the call. Holds carry an expiry so that the sweeper can free
-// the credits of a crashed instance (HOLD_TTL_SECONDS, 30 min by default); a stream that runs
-// longer than that must not lose its hold half-way — the sweeper would release it and the
-// settlement that follows would find nothing to charge (a stream billed at $0). While a call is
-// in flight its hold's expiry is pushed forward every third of the TTL; finishCall stops it.
+// A call's hold and concurrency slot live as long as the call. Both carry an expiry so that a
+// crashed instance's calls stop holding credits and slots soon (HOLD_TTL_SECONDS and
+// CONCURRENCY_TTL_MS, 2 min by default; the sweeper frees the holds). A call that runs longer
+// must not lose its hold half-way — the sweeper would release it and the settlement that
+// follows would find nothing to charge (a stream billed at $0) — nor its slot. While a call is
+// in flight both expiries are pushed forward every third of the shorter TTL; finishCall stops it.
 import { getDb } from "@/lib/db";
 import { extendHold } from "@/lib/ledger/holds";
 import { logInternal } from "./errors";
@@ -11,9 +12,10 @@ type G = typeof globalThis & { __tollgateHoldKeepers?: Map<string, ReturnType<ty
 const g = globalThis as G;
 const keepers = () => (g.__tollgateHoldKeepers ??= new Map());
 
-export function keepHoldAlive(holdId: string, ttlSeconds: number, requestId: string): void {
-  const everyMs = Math.max(1000, Math.floor((ttlSeconds * 1000) / 3));
+export function keepHoldAlive(holdId: string, ttlSeconds: number, requestId: string, slot: { ttlMs: number; refresh(): void }): void {
+  const everyMs = Math.max(1000, Math.floor(Math.min(ttlSeconds * 1000, slot.ttlMs) / 3));
   const timer = setInterval(() => {
+    slot.refresh();
     getDb()
       .then((db) => extendHold(db, holdId, ttlSeconds))
       .then((extended) => {

@@ -35,6 +35,8 @@ export interface GatewayContext {
   headers: Record<string, string>;
   /** Keep the concurrency slot until `done` settles (streams that outlive the handler). */
   holdSlotUntil(done: Promise<unknown>): void;
+  /** Push the concurrency slot's expiry forward: the call is still running. */
+  refreshSlot(): void;
 }
 
 export type GatewayHandler<P> = (ctx: GatewayContext, routeArg: P) => Promise<Response>;
@@ -180,6 +182,9 @@ export function withApiKey<P = unknown>(handler: GatewayHandler<P>, opts: WithAp
       headers: {},
       holdSlotUntil(done) {
         slotUntil = done;
+      },
+      refreshSlot() {
+        admission$.then((a) => a.refresh(), () => undefined);
       },
     };
     let res: Response;

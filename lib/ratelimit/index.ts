@@ -30,6 +30,14 @@ redis.call("ZADD", key, now + ttl, ARGV[4])
 redis.call("PEXPIRE", key, ttl)
 return {1, n + 1}`);
 
+// Keeps a live call's slot: a new expiry for the member, only if it is still there.
+const REFRESH = new Script(`if redis.call("ZSCORE", KEYS[1], ARGV[2]) then
+  redis.call("ZADD", KEYS[1], "XX", ARGV[1], ARGV[2])
+  redis.call("PEXPIRE", KEYS[1], ARGV[3])
+  return 1
+end
+return 0`);
+
 export interface RateInfo {
   limit: number;
   remaining: number;
@@ -40,14 +48,20 @@ export interface RateInfo {
 export interface Admission extends RateInfo {
   /** Frees the concurrency slot; idempotent, never throws. */
   release(): void;
+  /** Pushes the slot's expiry forward (a call still running); never throws. */
+  refresh(): void;
 }
 
 export function admissionTimeoutMs(): number {
   return Number(process.env.RATELIMIT_TIMEOUT_MS ?? 1000);
 }
 
+/**
+ * How long a slot outlives its instance: a crashed instance's calls stop counting against the
+ * account's concurrency after this. Running calls refresh their slots (gateway/hold-keepalive.ts).
+ */
 export function concurrencyTtlMs(): number {
-  return Number(process.env.CONCURRENCY_TTL_MS ?? 30 * 60_000);
+  return Number(process.env.CONCURRENCY_TTL_MS ?? 120_000);
 }
 
 type G = typeof globalThis & { __tollgateLimiters?: { store: LimitStore; byRpm: Map<number, Ratelimit> } };
@@ -118,7 +132,7 @@ export interface AdmitInput {
 /** Admits one request or throws RATE_LIMITED / CONCURRENCY_LIMITED (429 with Retry-After). */
 export async function admit(input: AdmitInput): Promise<Admission> {
   const rpm = rpmFor(input.tier, input.customRpm);
-  const failOpen = (): Admission => ({ limit: rpm, remaining: rpm, resetSeconds: (Math.floor(Date.now() / 60_000) + 1) * 60, release: () => undefined });
+  const failOpen = (): Admission => ({ limit: rpm, remaining: rpm, resetSeconds: (Math.floor(Date.now() / 60_000) + 1) * 60, release: () => undefined, refresh: () => undefined });
   if (Date.now() < health().skipUntil) return failOpen();
   let store: LimitStore;
   try {
@@ -163,6 +177,11 @@ export async function admit(input: AdmitInput): Promise<Admission> {
     store.redis.zrem(ccKey, input.requestId).catch((e: unknown) => warn("release failed", e));
   };
 
+  const refresh = () => {
+    if (released || !slotHeld) return;
+    REFRESH.run(store.redis, [ccKey], [Date.now() + ttl, input.requestId, ttl]).catch((e: unknown) => warn("slot refresh failed", e));
+  };
+
   if (!rateOk) {
     release();
     const retryAfter = Math.max(1, info.resetSeconds - Math.floor(Date.now() / 1000));
@@ -179,5 +198,5 @@ export async function admit(input: AdmitInput): Promise<Admission> {
       headers: rateHeaders({ ...info, remaining: info.remaining + 1 }),
     });
   }
-  return { ...info, release };
+  return { ...info, release, refresh };
 }

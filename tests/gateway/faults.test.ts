@@ -283,6 +283,31 @@ describe("calls that outlive the hold TTL", () => {
       if (saved.ttl === undefined) delete process.env.HOLD_TTL_SECONDS;
     }
   }, 20_000);
+
+  it("keep their concurrency slot: the account stays at its limit for the whole call, then frees it", async () => {
+    const saved = { ttl: process.env.HOLD_TTL_SECONDS, cc: process.env.CONCURRENCY_TTL_MS, firstByte: process.env.UPSTREAM_FIRST_BYTE_TIMEOUT_MS };
+    process.env.HOLD_TTL_SECONDS = "3";
+    process.env.CONCURRENCY_TTL_MS = "3000"; // a slot not refreshed would be gone after 3 s
+    process.env.UPSTREAM_FIRST_BYTE_TIMEOUT_MS = "10000";
+    try {
+      const { accountId: single } = await fundedAccount(gw.t, { micros: FUNDS, concurrency: 1 });
+      const { key: singleKey } = await newKey(gw.t, single, { tier: "enterprise" });
+      const ask = (content: string) => postJson(`${gw.base}/chat/completions`, singleKey, { model: "mock-small", messages: [{ role: "user", content }] });
+      const long = ask(uniq("long #latency=5000 #tokens=3"));
+      await sleep(4200);
+      const second = await ask(uniq("second"));
+      expect(second.status).toBe(429);
+      expect((await second.json()).code).toBe("CONCURRENCY_LIMITED");
+      expect((await long).status).toBe(200);
+      await settled();
+      expect((await ask(uniq("third"))).status).toBe(200);
+    } finally {
+      for (const [k, v] of Object.entries({ HOLD_TTL_SECONDS: saved.ttl, CONCURRENCY_TTL_MS: saved.cc, UPSTREAM_FIRST_BYTE_TIMEOUT_MS: saved.firstByte })) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  }, 20_000);
 });
 
 it("after all of it the ledger is consistent and nothing is held", async () => {
