@@ -146,9 +146,14 @@ function createPipeline(config: pg.PoolConfig): Pipeline {
       if (affinity) lane = lanes[hash(affinity) % lanes.length];
       else for (const l of lanes) if (l.inFlight < lane.inFlight) lane = l;
       if (lane.inFlight >= MAX_DEPTH) return null;
+      // An idle connection gains nothing from waiting for company: write now (a quiet server's
+      // latency). A busy one collects the rest of this event-loop turn into one write.
+      const idle = lane.inFlight === 0 && lane.queued.length === 0 && lane.client !== null;
       lane.inFlight++;
       const done = new Promise<{ rows: unknown[] }>((resolve, reject) => {
-        if (lane.queued.push({ q, resolve, reject }) === 1) setImmediate(() => void flush(lane));
+        const first = lane.queued.push({ q, resolve, reject }) === 1;
+        if (idle) void flush(lane);
+        else if (first) setImmediate(() => void flush(lane));
       });
       return done.finally(() => lane.inFlight--);
     },
