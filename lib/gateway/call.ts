@@ -285,7 +285,12 @@ async function forward(ctx: GatewayContext, input: CallInput, f: Forward): Promi
     : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
 
   f.onSettled();
-  const settling = finishCall({ ...callLog, statusCode: 200, latencyMs: Math.round(performance.now() - ctx.startedAt), ttfbMs }, charge).catch(() => undefined);
+  const done = { ...callLog, statusCode: 200, latencyMs: Math.round(performance.now() - ctx.startedAt), ttfbMs };
+  // Booked on the next turn of the event loop, once the answer has been written: the booking's
+  // own work then never sits between the upstream's answer and the client.
+  const settling = new Promise<void>((resolve) => setImmediate(resolve))
+    .then(() => finishCall(done, charge))
+    .catch(() => undefined);
   ctx.holdSlotUntil(settling);
   trackSettlement(ctx.key.accountId, settling);
   // X-Credit-Balance-Usd: the balance read under the hold's lock minus this call's charge —
