@@ -9,7 +9,7 @@
 //   6. bench/results.json (numbers, targets, pass/fail) and a table on stdout.
 // Flags: --seconds N (measured seconds per phase, default 6), --warmup N (default 1),
 // --server-warmup N (unmeasured load over every route before the first phase, default 12) or
-// --no-server-warmup, --rebuild,
+// --no-server-warmup, --rounds N (each phase measured in N round-robin slices, default 3), --rebuild,
 // --no-build, --skip-http, --skip-holds, --cpu-prof (V8 profile of the server into bench/tmp/prof),
 // --diagnose (counts PostgreSQL/Redis round trips per request through counting proxies; as its
 // latencies include the proxies, it writes bench/tmp/diagnose.json unless --out is given),
@@ -43,6 +43,7 @@ function stringFlag(name: string, fallback: string): string {
 
 const PHASE_S = numberFlag("seconds", 6);
 const WARMUP_S = numberFlag("warmup", 1);
+const ROUNDS = numberFlag("rounds", 3);
 const SERVER_WARMUP_S = flag("no-server-warmup") ? 0 : numberFlag("server-warmup", 12);
 const DIAGNOSE = flag("diagnose");
 const TMP = path.join("bench", "tmp");
@@ -116,6 +117,7 @@ async function main(): Promise<number> {
         phaseS: PHASE_S,
         warmupS: WARMUP_S,
         serverWarmupS: SERVER_WARMUP_S,
+        rounds: ROUNDS,
         cpu,
         proxies,
         only: stringFlag("phases", "").split(",").filter(Boolean),
@@ -160,6 +162,8 @@ async function main(): Promise<number> {
         phaseSeconds: PHASE_S,
         warmupSeconds: WARMUP_S,
         serverWarmupSeconds: SERVER_WARMUP_S,
+        rounds: ROUNDS,
+        phaseScheduling: "each phase measured in `rounds` equal slices, round-robin over all phases",
         loadGenerator: "closed loop, node:http keep-alive agent, one connection per worker",
         request: { model: "mock-small", promptBytes: Buffer.byteLength(PROMPT), maxTokens: MAX_TOKENS, outputTokens: OUTPUT_TOKENS },
         holds: { callers: HOT_CALLERS, spreadAccounts: SPREAD_ACCOUNTS, minMicros: 1000, maxMicros: 10000 },

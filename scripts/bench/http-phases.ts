@@ -3,8 +3,8 @@
 // --diagnose, database/Redis round trips per request.
 import http from "node:http";
 import type { CountingProxy } from "./counting-proxy";
-import { cpuPerRequest, type CpuSampler } from "./cpu";
-import { runLoad, sendOnce, type HttpTarget } from "./loadgen";
+import { cpuPerRequest, type CpuSampler, type CpuSnapshot } from "./cpu";
+import { mergeRuns, runLoad, runLoadRaw, sendOnce, type HttpTarget, type RawRun } from "./loadgen";
 import type { PhaseOutcome } from "./report";
 
 // A typical short chat call; the mock answers 16 tokens, each its own SSE chunk when streaming.
@@ -67,6 +67,8 @@ export interface HttpPhaseOptions {
   spreadKeys: string[];
   phaseS: number;
   warmupS: number;
+  /** Each phase's measured time is split into this many slices, taken round-robin. */
+  rounds: number;
   /** Seconds of unmeasured load over every route before the first phase (JIT warm-up). */
   serverWarmupS: number;
   cpu: CpuSampler;
@@ -115,36 +117,70 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
   }
   const results: Record<string, PhaseOutcome> = {};
   const roundTrips: Record<string, RoundTrips> = {};
-  for (const [name, target, concurrency, viaTollgate] of plan) {
-    if (o.only.length && !o.only.some((part) => name.includes(part))) continue;
+  const todo = plan.filter(([name, , , viaTollgate]) => {
+    if (o.only.length && !o.only.some((part) => name.includes(part))) return false;
     if (viaTollgate && tollgateProblem) {
       results[name] = { skipped: tollgateProblem };
-      continue;
+      return false;
     }
-    o.log(`phase ${name} (${o.phaseS}s)…`);
-    const pg0 = o.proxies.pg?.snapshot();
-    const redis0 = o.proxies.redis?.snapshot();
-    const cpu0 = await o.cpu.snapshot();
-    const r = await runLoad(target, { concurrency, durationMs: o.phaseS * 1000, warmupMs: o.warmupS * 1000 });
-    // Work a handler does after its response (settling a finished stream) still belongs to it.
-    await new Promise((res) => setTimeout(res, 250));
-    const cpu1 = await o.cpu.snapshot();
-    const cpu = cpuPerRequest(cpu0, cpu1, r.sent);
+    return true;
+  });
+
+  // Every phase is measured in `rounds` slices, taken round-robin over the whole plan: this
+  // machine's speed drifts by tens of percent over minutes, and a target compares two phases
+  // (Tollgate against direct, against the no-op floor) — so both halves of every comparison
+  // must be measured across the same stretch of time, not minutes apart.
+  type Acc = { runs: RawRun[]; cpu: CpuSnapshot; pg: { roundTrips: number; messages: number }; redis: { roundTrips: number; messages: number } };
+  const acc = new Map<string, Acc>();
+  const rounds = Math.max(1, Math.floor(o.rounds));
+  const sliceMs = (o.phaseS * 1000) / rounds;
+  for (let round = 0; round < rounds; round++) {
+    o.log(`round ${round + 1}/${rounds}: ${todo.length} phases × ${Math.round(sliceMs) / 1000}s…`);
+    for (const [name, target, concurrency] of todo) {
+      const pg0 = o.proxies.pg?.snapshot();
+      const redis0 = o.proxies.redis?.snapshot();
+      const cpu0 = await o.cpu.snapshot();
+      // A full warm-up the first time; later slices only re-open their keep-alive connections.
+      const warmupMs = round === 0 ? o.warmupS * 1000 : Math.min(300, o.warmupS * 1000);
+      const run = await runLoadRaw(target, { concurrency, durationMs: sliceMs, warmupMs });
+      // Work a handler does after its response (settling a finished stream) still belongs to it.
+      await new Promise((res) => setTimeout(res, 250));
+      const cpu1 = await o.cpu.snapshot();
+      const a = acc.get(name) ?? { runs: [], cpu: { server: 0, mock: 0, postgres: 0, loadgen: 0 }, pg: { roundTrips: 0, messages: 0 }, redis: { roundTrips: 0, messages: 0 } };
+      a.runs.push(run);
+      a.cpu = addCpu(a.cpu, cpu0, cpu1);
+      const pg1 = o.proxies.pg?.snapshot();
+      const redis1 = o.proxies.redis?.snapshot();
+      if (pg0 && pg1) a.pg = { roundTrips: a.pg.roundTrips + pg1.roundTrips - pg0.roundTrips, messages: a.pg.messages + pg1.messages - pg0.messages };
+      if (redis0 && redis1) a.redis = { roundTrips: a.redis.roundTrips + redis1.roundTrips - redis0.roundTrips, messages: a.redis.messages + redis1.messages - redis0.messages };
+      acc.set(name, a);
+    }
+  }
+
+  for (const [name, , , viaTollgate] of todo) {
+    const a = acc.get(name);
+    if (!a) continue;
+    const r = mergeRuns(a.runs);
+    const cpu = cpuPerRequest({ server: 0, mock: 0, postgres: 0, loadgen: 0 }, a.cpu, r.sent);
     if (!viaTollgate) delete cpu.postgres;
     if (name.startsWith("direct.")) delete cpu.server;
     if (name.startsWith("noop.")) delete cpu.mock;
     results[name] = { ...r, cpuMsPerRequest: cpu };
-    o.log(`  ${r.rps} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  errors ${r.errors}${r.errors ? ` e.g. ${r.errorSamples[0]}` : ""}  cpu ms/req ${JSON.stringify(cpu)}`);
-    if (viaTollgate && (pg0 || redis0)) {
-      const per = (a: number, b: number) => Math.round(((a - b) / Math.max(1, r.sent)) * 100) / 100;
-      const pg1 = o.proxies.pg?.snapshot();
-      const redis1 = o.proxies.redis?.snapshot();
+    o.log(`${name}: ${r.rps} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  errors ${r.errors}${r.errors ? ` e.g. ${r.errorSamples[0]}` : ""}  cpu ms/req ${JSON.stringify(cpu)}`);
+    if (viaTollgate && (o.proxies.pg || o.proxies.redis)) {
+      const per = (v: number) => Math.round((v / Math.max(1, r.sent)) * 100) / 100;
       roundTrips[name] = {
-        ...(pg0 && pg1 ? { pgRoundTrips: per(pg1.roundTrips, pg0.roundTrips), pgMessages: per(pg1.messages, pg0.messages) } : {}),
-        ...(redis0 && redis1 ? { redisCommands: per(redis1.messages, redis0.messages), redisWrites: per(redis1.roundTrips, redis0.roundTrips) } : {}),
+        ...(o.proxies.pg ? { pgRoundTrips: per(a.pg.roundTrips), pgMessages: per(a.pg.messages) } : {}),
+        ...(o.proxies.redis ? { redisCommands: per(a.redis.messages), redisWrites: per(a.redis.roundTrips) } : {}),
       };
       o.log(`  per request: ${JSON.stringify(roundTrips[name])}`);
     }
   }
   return { results, roundTrips };
+}
+
+/** acc + (b − a), per process; a process measured in neither stays null. */
+function addCpu(acc: CpuSnapshot, a: CpuSnapshot, b: CpuSnapshot): CpuSnapshot {
+  const add = (sum: number | null, x: number | null, y: number | null) => (sum === null || x === null || y === null ? null : sum + (y - x));
+  return { server: add(acc.server, a.server, b.server), mock: add(acc.mock, a.mock, b.mock), postgres: add(acc.postgres, a.postgres, b.postgres), loadgen: acc.loadgen + (b.loadgen - a.loadgen) };
 }

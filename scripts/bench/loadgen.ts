@@ -82,8 +82,39 @@ export interface RunOptions {
   warmupMs: number;
 }
 
+/** One closed-loop run with its raw samples, so runs of the same phase can be merged. */
+export interface RawRun {
+  result: PhaseResult;
+  samples: Sample[];
+  measuredMs: number;
+}
+
 /** Runs the closed loop for warmup (discarded) then duration (measured). A function target gives each worker its own. */
 export async function runLoad(targetOrPerWorker: HttpTarget | ((worker: number) => HttpTarget), opts: RunOptions): Promise<PhaseResult> {
+  return (await runLoadRaw(targetOrPerWorker, opts)).result;
+}
+
+/**
+ * Several runs of one phase as one result: latencies from all their samples, req/s over their
+ * summed measured time.
+ */
+export function mergeRuns(runs: RawRun[]): PhaseResult {
+  const samples = runs.flatMap((r) => r.samples);
+  const measuredMs = Math.max(1, runs.reduce((n, r) => n + r.measuredMs, 0));
+  return {
+    concurrency: runs[0]?.result.concurrency ?? 0,
+    durationS: Math.round(measuredMs) / 1000,
+    requests: samples.length,
+    sent: runs.reduce((n, r) => n + r.result.sent, 0),
+    errors: runs.reduce((n, r) => n + r.result.errors, 0),
+    errorSamples: runs.flatMap((r) => r.result.errorSamples).slice(0, 5),
+    rps: Math.round((samples.length / measuredMs) * 1000 * 10) / 10,
+    latencyMs: summarize(samples.map((x) => x.totalMs)),
+    ttfbMs: summarize(samples.map((x) => x.ttfbMs)),
+  };
+}
+
+export async function runLoadRaw(targetOrPerWorker: HttpTarget | ((worker: number) => HttpTarget), opts: RunOptions): Promise<RawRun> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency, keepAliveMsecs: 30_000 });
   const samples: Sample[] = [];
   const errorSamples: string[] = [];
@@ -129,7 +160,7 @@ export async function runLoad(targetOrPerWorker: HttpTarget | ((worker: number) 
   await Promise.all(Array.from({ length: opts.concurrency }, (_, i) => worker(i)));
   const measuredMs = Math.max(1, performance.now() - (measureStart || warmEnd));
   agent.destroy();
-  return {
+  const result: PhaseResult = {
     concurrency: opts.concurrency,
     durationS: Math.round(measuredMs) / 1000,
     requests: samples.length,
@@ -140,4 +171,5 @@ export async function runLoad(targetOrPerWorker: HttpTarget | ((worker: number) 
     latencyMs: summarize(samples.map((s) => s.totalMs)),
     ttfbMs: summarize(samples.map((s) => s.ttfbMs)),
   };
+  return { result, samples, measuredMs };
 }
