@@ -2,7 +2,7 @@
 // (errors must never count as throughput) and the target verdicts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMockUpstream, type MockUpstream } from "@/mock-upstream/server";
-import { percentile, runLoad, summarize, type PhaseResult } from "./loadgen";
+import { mergeRuns, percentile, runLoad, summarize, type PhaseResult } from "./loadgen";
 import { pgParser, redisParser } from "./counting-proxy";
 import { evaluateContext, evaluateTargets } from "./report";
 
@@ -29,6 +29,20 @@ describe("stats", () => {
     expect(percentile(v, 100)).toBe(100);
     expect(percentile([7], 99)).toBe(7);
     expect(summarize([3, 1, 2])).toMatchObject({ p50: 2, max: 3, mean: 2 });
+  });
+});
+
+describe("merging slices of a phase", () => {
+  it("pools the samples and divides by the summed measured time", () => {
+    const run = (ms: number[], measuredMs: number, sent: number) => ({
+      result: { concurrency: 2, durationS: measuredMs / 1000, requests: ms.length, sent, errors: 0, errorSamples: [], rps: 0, latencyMs: summarize(ms), ttfbMs: summarize(ms) },
+      samples: ms.map((v) => ({ totalMs: v, ttfbMs: v / 2 })),
+      measuredMs,
+    });
+    const merged = mergeRuns([run([1, 2, 3], 1000, 4), run([10, 20], 1000, 2)]);
+    expect(merged).toMatchObject({ requests: 5, sent: 6, rps: 2.5, durationS: 2 });
+    expect(merged.latencyMs.p50).toBe(3);
+    expect(merged.ttfbMs.max).toBe(10);
   });
 });
 
