@@ -5,6 +5,7 @@ import type { ModelRow } from "@/lib/models";
 import { chargeEstimated, chargeHold, chargeReported, type Charge } from "./billing";
 import { gatewayConfig } from "./config";
 import type { GatewayContext } from "./http";
+import { trackSettlement } from "./pending";
 import { finishCall, type CallLog } from "./record";
 import { SseParser, type SseEvent } from "./sse";
 import { bodyChunks, UpstreamFailure, type UpstreamResponse } from "./upstream";
@@ -78,6 +79,13 @@ export function streamToClient(call: StreamCall): Response {
     }
   };
 
+  // The outcome is fixed once the upstream has finished: finalize() marks it booked before its
+  // first await, so a client hanging up right after the last event is not billed as an abort.
+  // The booking itself runs while the last events go out (not before them — that put a database
+  // round trip at the end of every stream); this instance's /credits, /usage and /requests/{id}
+  // wait for it, as they do for non-streamed calls (pending.ts).
+  const bookCompleted = () => trackSettlement(ctx.key.accountId, finalize("completed", null));
+
   const isComplete = (ended: boolean) => meter.completed || (ended && meter instanceof OpenAIMeter && meter.finishedCleanly);
 
   const body = new ReadableStream<Uint8Array>(
@@ -92,7 +100,7 @@ export function streamToClient(call: StreamCall): Response {
               for (const ev of parser.end()) tail += forward(ev);
               if (isComplete(true)) {
                 if (translator) tail += translator.finish(meter);
-                await finalize("completed", null);
+                bookCompleted();
                 if (tail) controller.enqueue(encoder.encode(tail));
               } else {
                 // Book the charge first, so a client that stops at the error event sees it settled.
@@ -108,9 +116,7 @@ export function streamToClient(call: StreamCall): Response {
             if (meter.completed && translator) out += translator.finish(meter);
             if (out) firstByteAt ??= performance.now();
             if (meter.completed) {
-              // Settle before the final events go out: when the client sees the end the charge is
-              // booked, and a client hanging up right after it is not billed as an abort.
-              await finalize("completed", null);
+              bookCompleted();
               if (out) controller.enqueue(encoder.encode(out));
               upstream.body.resume(); // drain the rest so the connection can be reused
               controller.close();
