@@ -49,11 +49,15 @@ export function ensureBuild(opts: { force: boolean; skip: boolean; log: (s: stri
   if (!reason) return;
   opts.log(`building the production app into ${BENCH_DIST_DIR} (${reason})…`);
   const t0 = Date.now();
+  // next build adds the build directory's type folders to tsconfig.json's "include"; a benchmark
+  // must not leave a tracked file modified, so put it back.
+  const tsconfig = fs.existsSync("tsconfig.json") ? fs.readFileSync("tsconfig.json", "utf8") : null;
   const r = spawnSync(process.execPath, [nextBin(), "build"], {
     env: { ...process.env, NEXT_DIST_DIR: BENCH_DIST_DIR, NODE_ENV: "production" },
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
   });
+  if (tsconfig !== null && fs.readFileSync("tsconfig.json", "utf8") !== tsconfig) fs.writeFileSync("tsconfig.json", tsconfig);
   if (r.status !== 0) {
     const tail = `${r.stdout ?? ""}\n${r.stderr ?? ""}`.trim().split("\n").slice(-25).join("\n");
     if (fs.existsSync(path.join(BENCH_DIST_DIR, "BUILD_ID"))) {
