@@ -184,6 +184,7 @@ export const creditLots = pgTable(
     remainingMicros: micros("remaining_micros").notNull(),
     expiresAt: ts("expires_at").notNull(),
     stripeSessionId: text("stripe_session_id").unique(), // idempotency key of a paid top-up
+    grantKey: text("grant_key").unique(), // operator-chosen idempotency key of a grant (CLI --idempotency-key)
     stripePaymentIntentId: text("stripe_payment_intent_id"),
     reason: text("reason"),
     reminded30At: ts("reminded_30_at"),

@@ -32,30 +32,46 @@ function checkText(name: string, v: string | null | undefined): void {
 
 async function insertLot(
   tx: DbOrTx,
-  p: { id: string; accountId: string; kind: string; amountMicros: bigint; expiresAt: ReturnType<typeof sql>; stripeSessionId?: string | null; stripePaymentIntentId?: string | null; reason?: string | null; now?: Date },
+  p: {
+    id: string;
+    accountId: string;
+    kind: string;
+    amountMicros: bigint;
+    expiresAt: ReturnType<typeof sql>;
+    stripeSessionId?: string | null;
+    grantKey?: string | null;
+    stripePaymentIntentId?: string | null;
+    reason?: string | null;
+    now?: Date;
+  },
 ): Promise<boolean> {
+  // Either idempotency key (a Stripe session, an operator's grant key) may already have its lot.
   const r = await rows<{ id: string }>(
     tx,
     sql`INSERT INTO credit_lots (id, account_id, kind, original_micros, remaining_micros, expires_at,
-          stripe_session_id, stripe_payment_intent_id, reason, created_at)
+          stripe_session_id, grant_key, stripe_payment_intent_id, reason, created_at)
         VALUES (${p.id}, ${p.accountId}, ${p.kind}::lot_kind, ${big(p.amountMicros)}, ${big(p.amountMicros)}, ${p.expiresAt},
-          ${p.stripeSessionId ?? null}, ${p.stripePaymentIntentId ?? null}, ${p.reason ?? null}, ${nowSql(p.now)})
-        ON CONFLICT (stripe_session_id) DO NOTHING
+          ${p.stripeSessionId ?? null}, ${p.grantKey ?? null}, ${p.stripePaymentIntentId ?? null}, ${p.reason ?? null}, ${nowSql(p.now)})
+        ON CONFLICT DO NOTHING
         RETURNING id`,
   );
   return r.length > 0;
 }
 
-async function existingCredit(db: DbOrTx, stripeSessionId: string, accountId: string): Promise<CreditResult> {
+type CreditKey = { stripeSessionId: string } | { grantKey: string };
+
+async function existingCredit(db: DbOrTx, key: CreditKey, accountId: string): Promise<CreditResult> {
+  const where = "stripeSessionId" in key ? sql`l.stripe_session_id = ${key.stripeSessionId}` : sql`l.grant_key = ${key.grantKey}`;
+  const what = "stripeSessionId" in key ? `checkout session ${key.stripeSessionId}` : `grant key ${key.grantKey}`;
   const r = await rows<{ lot_id: string; account_id: string; entry_id: string | null }>(
     db,
     sql`SELECT l.id AS lot_id, l.account_id,
                (SELECT e.id FROM ledger_entries e WHERE e.lot_id = l.id AND e.type IN ('topup', 'grant') ORDER BY e.seq LIMIT 1) AS entry_id
-        FROM credit_lots l WHERE l.stripe_session_id = ${stripeSessionId}`,
+        FROM credit_lots l WHERE ${where}`,
   );
   const row = r[0];
-  if (!row || !row.entry_id) throw new AppError("CONFLICT", `checkout session ${stripeSessionId} is being credited concurrently; retry`);
-  if (row.account_id !== accountId) throw new AppError("CONFLICT", `checkout session ${stripeSessionId} already credited another account`);
+  if (!row || !row.entry_id) throw new AppError("CONFLICT", `${what} is being credited concurrently; retry`);
+  if (row.account_id !== accountId) throw new AppError("CONFLICT", `${what} already credited another account`);
   return { created: false, lotId: row.lot_id, entryId: row.entry_id };
 }
 
@@ -69,6 +85,8 @@ export async function creditAccount(db: DbOrTx, input: CreditInput): Promise<Cre
   if (!KINDS.has(input.kind)) throw new AppError("INVALID_REQUEST", "kind must be paid, grant or promo", { param: "kind" });
   checkText("reason", input.reason);
   checkText("stripeSessionId", input.stripeSessionId);
+  checkText("grantKey", input.grantKey);
+  if (input.grantKey && input.kind === "paid") throw new AppError("INVALID_REQUEST", "a paid top-up is keyed by its Stripe session, not a grant key", { param: "grantKey" });
   const now = input.now;
   if (input.kind !== "paid" && input.expiresAt && input.expiresAt.getTime() <= (now ?? new Date()).getTime()) {
     throw new AppError("INVALID_REQUEST", "expiresAt must be in the future", { param: "expiresAt" });
@@ -77,6 +95,8 @@ export async function creditAccount(db: DbOrTx, input: CreditInput): Promise<Cre
   const expiresAt =
     input.kind !== "paid" && input.expiresAt ? tsParam(input.expiresAt) : sql`${at} + make_interval(days => ${LOT_TTL_DAYS})`;
   const sessionId = input.stripeSessionId ?? null;
+  const grantKey = input.grantKey ?? null;
+  const key: CreditKey | null = sessionId ? { stripeSessionId: sessionId } : grantKey ? { grantKey } : null;
   const lotId = newId("lot");
   const entryId = newId("entry");
   try {
@@ -91,6 +111,7 @@ export async function creditAccount(db: DbOrTx, input: CreditInput): Promise<Cre
         amountMicros: input.amountMicros,
         expiresAt,
         stripeSessionId: sessionId,
+        grantKey,
         stripePaymentIntentId: input.stripePaymentIntentId,
         reason: input.reason,
         now,
@@ -119,15 +140,16 @@ export async function creditAccount(db: DbOrTx, input: CreditInput): Promise<Cre
         action: paid ? "credit.topup" : `credit.${input.kind}`,
         targetType: "credit_lot",
         targetId: lotId,
-        data: { amountMicros: input.amountMicros, entryId, stripeSessionId: sessionId, reason: input.reason ?? null, debtPaidMicros: debtPaid },
+        data: { amountMicros: input.amountMicros, entryId, stripeSessionId: sessionId, grantKey, reason: input.reason ?? null, debtPaidMicros: debtPaid },
       });
       return true;
     });
     if (created) return { created: true, lotId, entryId };
   } catch (e) {
-    if (!(sessionId && isUniqueViolation(e))) throw e;
+    if (!(key && isUniqueViolation(e))) throw e;
   }
-  return existingCredit(db, sessionId!, input.accountId);
+  if (!key) throw new AppError("CONFLICT", "credit lot could not be created; retry");
+  return existingCredit(db, key, input.accountId);
 }
 
 async function existingAdjustment(db: DbOrTx, disputeId: string): Promise<AdjustResult | null> {

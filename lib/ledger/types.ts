@@ -45,6 +45,8 @@ export interface CreditInput {
   amountMicros: bigint;
   expiresAt?: Date;
   stripeSessionId?: string | null;
+  /** Grants and promos: a caller-chosen idempotency key — the same key never credits twice. */
+  grantKey?: string | null;
   stripePaymentIntentId?: string | null;
   reason?: string | null;
   actor: Actor;

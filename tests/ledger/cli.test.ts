@@ -62,6 +62,28 @@ describe.skipIf(!hasPg)("ledger CLI", () => {
     await expectLedgerOk(t.db, accountId);
   });
 
+  it("account:grant with --idempotency-key grants once, however often (and concurrently) it is run", { timeout: 90_000 }, async () => {
+    const { accountId } = await makeUserWithAccount(t.db, "grant-key@example.com");
+    const grant = () => cli("account:grant", "--email", "grant-key@example.com", "--usd", "7", "--reason", "ticket 4711", "--idempotency-key", "ticket-4711");
+    const runs = await Promise.all([grant(), grant(), grant(), grant()]);
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    const outs = runs.map((r) => JSON.parse(r.stdout) as { created: boolean; lot_id: string; entry_id: string });
+    expect(outs.filter((o) => o.created)).toHaveLength(1);
+    expect(new Set(outs.map((o) => o.lot_id)).size).toBe(1);
+    expect(new Set(outs.map((o) => o.entry_id)).size).toBe(1);
+    expect(await accountRow(t.db, accountId)).toEqual({ balance: 7_000_000n, held: 0n });
+    // A different key is a different grant.
+    const other = await cli("account:grant", "--email", "grant-key@example.com", "--usd", "1", "--reason", "ticket 4712", "--idempotency-key", "ticket-4712");
+    expect(JSON.parse(other.stdout)).toMatchObject({ created: true });
+    expect(await accountRow(t.db, accountId)).toEqual({ balance: 8_000_000n, held: 0n });
+    // The same key for another account is refused, not silently ignored.
+    await makeUserWithAccount(t.db, "grant-key-2@example.com");
+    const clash = await cli("account:grant", "--email", "grant-key-2@example.com", "--usd", "7", "--reason", "x", "--idempotency-key", "ticket-4711");
+    expect(clash.code).not.toBe(0);
+    expect(clash.stderr).toMatch(/another account/);
+    await expectLedgerOk(t.db, accountId);
+  });
+
   it("holds:sweep and credits:expire do their jobs; ledger:verify passes", { timeout: 90_000 }, async () => {
     const { accountId } = await makeUserWithAccount(t.db, "jobs-cli@example.com");
     const past = new Date(Date.now() - 40 * 86_400_000);

@@ -41,7 +41,8 @@ function parseDays(raw: string | undefined): number | undefined {
 
 export const commands: Record<string, CliCommand> = {
   "account:grant": {
-    usage: "--email E --usd N --reason R [--kind grant|promo] [--expires-days D] [--account A]  grant credits (a lot + ledger entry)",
+    usage:
+      "--email E --usd N --reason R [--kind grant|promo] [--expires-days D] [--account A] [--idempotency-key K]  grant credits (a lot + ledger entry); a repeated K grants nothing and prints the first grant",
     async run(flags) {
       const email = requireFlag(flags, "email").trim().toLowerCase();
       const amountMicros = parseUsd(requireFlag(flags, "usd").trim());
@@ -50,6 +51,8 @@ export const commands: Record<string, CliCommand> = {
       const kind = optionalFlag(flags, "kind") ?? "grant";
       if (kind !== "grant" && kind !== "promo") throw new CliError("--kind must be grant or promo");
       const days = parseDays(optionalFlag(flags, "expires-days"));
+      const grantKey = optionalFlag(flags, "idempotency-key")?.trim() || null;
+      if (grantKey && grantKey.length > 200) throw new CliError("--idempotency-key must be at most 200 characters");
       const db = await getDb();
       const accountId = await ownerAccountOf(db, email, optionalFlag(flags, "account"));
       const result = await creditAccount(db, {
@@ -58,10 +61,12 @@ export const commands: Record<string, CliCommand> = {
         amountMicros,
         expiresAt: days ? new Date(Date.now() + days * 86_400_000) : undefined,
         reason,
+        grantKey,
         actor: { kind: "cli", userId: null },
       });
       const credits = await getCredits(db, accountId);
       printJson({
+        created: result.created,
         account_id: accountId,
         lot_id: result.lotId,
         entry_id: result.entryId,
