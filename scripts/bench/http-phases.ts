@@ -95,8 +95,9 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
     const routes = tollgateProblem ? [noop, proxyFloor] : [noop, proxyFloor, tollgate(false), tollgate(true)];
     const slice = (o.serverWarmupS * 1000) / (routes.length * 2);
     o.log(`server warm-up (${o.serverWarmupS}s over ${routes.length} routes, not measured)…`);
-    for (const route of routes) {
-      for (const concurrency of [1, 32]) await runLoad(route, { concurrency, durationMs: slice, warmupMs: 0 });
+    // Heavy load first: the light one last leaves the database calm for the c1 phases.
+    for (const concurrency of [32, 1]) {
+      for (const route of routes) await runLoad(route, { concurrency, durationMs: slice, warmupMs: 0 });
     }
   }
 
@@ -126,34 +127,39 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
     return true;
   });
 
-  // Every phase is measured in `rounds` slices, taken round-robin over the whole plan: this
-  // machine's speed drifts by tens of percent over minutes, and a target compares two phases
-  // (Tollgate against direct, against the no-op floor) — so both halves of every comparison
-  // must be measured across the same stretch of time, not minutes apart.
+  // Every phase is measured in `rounds` slices, taken round-robin within its concurrency group:
+  // this machine's speed drifts by tens of percent over minutes, and a target compares two
+  // phases (Tollgate against direct, against the no-op floor), so both halves of a comparison
+  // must be measured across the same stretch of time. The concurrency-1 group goes first, on its
+  // own: after the concurrency-32 phases PostgreSQL is busy for a while (autovacuum of the rows
+  // they wrote, checkpoints), which would otherwise land in the latency-sensitive c1 slices.
   type Acc = { runs: RawRun[]; cpu: CpuSnapshot; pg: { roundTrips: number; messages: number }; redis: { roundTrips: number; messages: number } };
   const acc = new Map<string, Acc>();
   const rounds = Math.max(1, Math.floor(o.rounds));
   const sliceMs = (o.phaseS * 1000) / rounds;
-  for (let round = 0; round < rounds; round++) {
-    o.log(`round ${round + 1}/${rounds}: ${todo.length} phases × ${Math.round(sliceMs) / 1000}s…`);
-    for (const [name, target, concurrency] of todo) {
-      const pg0 = o.proxies.pg?.snapshot();
-      const redis0 = o.proxies.redis?.snapshot();
-      const cpu0 = await o.cpu.snapshot();
-      // A full warm-up the first time; later slices only re-open their keep-alive connections.
-      const warmupMs = round === 0 ? o.warmupS * 1000 : Math.min(300, o.warmupS * 1000);
-      const run = await runLoadRaw(target, { concurrency, durationMs: sliceMs, warmupMs });
-      // Work a handler does after its response (settling a finished stream) still belongs to it.
-      await new Promise((res) => setTimeout(res, 250));
-      const cpu1 = await o.cpu.snapshot();
-      const a = acc.get(name) ?? { runs: [], cpu: { server: 0, mock: 0, postgres: 0, loadgen: 0 }, pg: { roundTrips: 0, messages: 0 }, redis: { roundTrips: 0, messages: 0 } };
-      a.runs.push(run);
-      a.cpu = addCpu(a.cpu, cpu0, cpu1);
-      const pg1 = o.proxies.pg?.snapshot();
-      const redis1 = o.proxies.redis?.snapshot();
-      if (pg0 && pg1) a.pg = { roundTrips: a.pg.roundTrips + pg1.roundTrips - pg0.roundTrips, messages: a.pg.messages + pg1.messages - pg0.messages };
-      if (redis0 && redis1) a.redis = { roundTrips: a.redis.roundTrips + redis1.roundTrips - redis0.roundTrips, messages: a.redis.messages + redis1.messages - redis0.messages };
-      acc.set(name, a);
+  const groups = [todo.filter(([, , c]) => c === 1), todo.filter(([, , c]) => c !== 1)].filter((g) => g.length > 0);
+  for (const group of groups) {
+    for (let round = 0; round < rounds; round++) {
+      o.log(`round ${round + 1}/${rounds}: ${group.length} phases × ${Math.round(sliceMs) / 1000}s…`);
+      for (const [name, target, concurrency] of group) {
+        const pg0 = o.proxies.pg?.snapshot();
+        const redis0 = o.proxies.redis?.snapshot();
+        const cpu0 = await o.cpu.snapshot();
+        // A full warm-up the first time; later slices only re-open their keep-alive connections.
+        const warmupMs = round === 0 ? o.warmupS * 1000 : Math.min(300, o.warmupS * 1000);
+        const run = await runLoadRaw(target, { concurrency, durationMs: sliceMs, warmupMs });
+        // Work a handler does after its response (settling a finished stream) still belongs to it.
+        await new Promise((res) => setTimeout(res, 250));
+        const cpu1 = await o.cpu.snapshot();
+        const a = acc.get(name) ?? { runs: [], cpu: { server: 0, mock: 0, postgres: 0, loadgen: 0 }, pg: { roundTrips: 0, messages: 0 }, redis: { roundTrips: 0, messages: 0 } };
+        a.runs.push(run);
+        a.cpu = addCpu(a.cpu, cpu0, cpu1);
+        const pg1 = o.proxies.pg?.snapshot();
+        const redis1 = o.proxies.redis?.snapshot();
+        if (pg0 && pg1) a.pg = { roundTrips: a.pg.roundTrips + pg1.roundTrips - pg0.roundTrips, messages: a.pg.messages + pg1.messages - pg0.messages };
+        if (redis0 && redis1) a.redis = { roundTrips: a.redis.roundTrips + redis1.roundTrips - redis0.roundTrips, messages: a.redis.messages + redis1.messages - redis0.messages };
+        acc.set(name, a);
+      }
     }
   }
 
