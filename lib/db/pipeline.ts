@@ -130,7 +130,7 @@ function createPipeline(config: pg.PoolConfig): Pipeline {
       const failed = (e: unknown) => {
         // The server ended the session (FATAL, e.g. terminated by an administrator or shutting
         // down) or the socket broke: nothing more may be written to this connection.
-        if (fatal(e) && lane.client === client) lane.client = null;
+        if (isConnectionLoss(e) && lane.client === client) lane.client = null;
         return Promise.reject(e);
       };
       for (const item of batch) client.query(item.q).then(item.resolve, (e: unknown) => failed(e).catch(item.reject));
@@ -170,10 +170,20 @@ function createPipeline(config: pg.PoolConfig): Pipeline {
   };
 }
 
-function fatal(e: unknown): boolean {
-  const err = e as { severity?: unknown; code?: unknown };
-  if (err.severity === "FATAL" || err.severity === "PANIC") return true;
-  return typeof err.code !== "string" || !/^[0-9A-Z]{5}$/.test(err.code); // a socket error, not SQL
+/**
+ * The connection broke or the server ended the session (FATAL, admin shutdown, connection
+ * failure class 08), as opposed to a statement failing. Walks `cause` (drizzle wraps errors).
+ */
+export function isConnectionLoss(e: unknown): boolean {
+  let cur: unknown = e;
+  for (let depth = 0; cur && depth < 5; depth++) {
+    const err = cur as { severity?: unknown; code?: unknown; message?: unknown; cause?: unknown };
+    if (err.severity === "FATAL" || err.severity === "PANIC") return true;
+    if (typeof err.code === "string" && /^[0-9A-Z]{5}$/.test(err.code)) return err.code.startsWith("08") || /^57P0[1-3]$/.test(err.code);
+    if (/connection terminated|connection error|not queryable|ECONNRESET|EPIPE|ECONNREFUSED/i.test(`${String(err.code ?? "")} ${String(err.message ?? "")}`)) return true;
+    cur = err.cause;
+  }
+  return false;
 }
 
 function usable(c: pg.Client): boolean {

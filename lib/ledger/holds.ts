@@ -8,8 +8,9 @@ import { PgTransaction } from "drizzle-orm/pg-core";
 import { rows, type DbOrTx } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
+import { isConnectionLoss } from "@/lib/db/pipeline";
 import { preparedStatement, runPrepared } from "@/lib/db/prepared";
-import { isUniqueViolation, pgCode, pgConstraint, requirePositive, toBig, toBigOrNull, tsParam } from "./entries";
+import { isUniqueViolation, pgConstraint, requirePositive, toBig, toBigOrNull, tsParam } from "./entries";
 import { finishHold } from "./settle";
 import type { HoldFailureCode, PlaceHoldInput, PlaceHoldResult } from "./types";
 
@@ -80,13 +81,6 @@ export async function placeHoldReadingBalance(db: DbOrTx, input: PlaceHoldInput)
   const balanceMicros = row.bal == null ? null : toBig(row.bal);
   if (Number(row.placed) > 0) return { result: { ok: true, holdId, amountMicros: toBig(row.amt) }, balanceMicros };
   return { result: { ok: false, ...classify(row, min) }, balanceMicros };
-}
-
-/** The connection broke (or the server ended it) rather than the statement failing. */
-function isConnectionLoss(e: unknown): boolean {
-  const code = pgCode(e);
-  if (code) return code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03";
-  return /connection terminated|connection error|not queryable|ECONNRESET|EPIPE|ECONNREFUSED/i.test(e instanceof Error ? e.message : String(e));
 }
 
 async function pendingHoldAmount(db: DbOrTx, holdId: string): Promise<bigint | null> {
