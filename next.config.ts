@@ -2,7 +2,24 @@ import type { NextConfig } from "next";
 
 const nextConfig: NextConfig = {
   // Native/wasm packages must be loaded from node_modules at run time, not bundled.
-  serverExternalPackages: ["@electric-sql/pglite", "pg", "ioredis", "ioredis-mock", "@node-rs/argon2", "nodemailer"],
+  // Observability libraries too: one copy per process, shared with the custom server.
+  serverExternalPackages: [
+    "@electric-sql/pglite",
+    "@electric-sql/pglite-socket",
+    "pg",
+    "ioredis",
+    "ioredis-mock",
+    "@node-rs/argon2",
+    "nodemailer",
+    "pino",
+    "pino-pretty",
+    "prom-client",
+    "@opentelemetry/api",
+    "@opentelemetry/sdk-trace-node",
+    "@opentelemetry/sdk-trace-base",
+    "@opentelemetry/exporter-trace-otlp-http",
+    "@opentelemetry/resources",
+  ],
   poweredByHeader: false,
   // Parallel builds (tests, bench) can use their own output directory.
   distDir: process.env.NEXT_DIST_DIR || ".next",

@@ -38,6 +38,13 @@ export const envSchema = z
     GITHUB_SECRET: opt,
     GOOGLE_ID: opt,
     GOOGLE_SECRET: opt,
+    LOG_FORMAT: z.preprocess(emptyToUndefined, z.enum(["json", "pretty"]).optional()),
+    LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
+    METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, "METRICS_TOKEN must be at least 16 characters").optional()),
+    OTEL_EXPORTER_OTLP_ENDPOINT: optUrl,
+    OTEL_SERVICE_NAME: z.preprocess(emptyToUndefined, z.string().default("tollgate")),
+    // Set by `npm start` for the zero-configuration default (see lib/env localMode); not for operators.
+    TOLLGATE_LOCAL_MODE: z.preprocess(emptyToUndefined, z.enum(["1", "0"]).optional()),
   })
   .superRefine((env, ctx) => {
     const pairs: [keyof typeof env, keyof typeof env][] = [
@@ -90,10 +97,28 @@ export const features = {
   simulatedPayments: () => {
     const e = env();
     if (e.STRIPE_SECRET_KEY) return false;
-    if (e.NODE_ENV !== "production") return true;
+    if (e.NODE_ENV !== "production" || localMode(e)) return true;
     return e.ALLOW_SIMULATED_PAYMENTS === "true" || e.ALLOW_SIMULATED_PAYMENTS === "1";
   },
+  localMode: () => localMode(env()),
 };
+
+/**
+ * The local evaluation server: `npm start` on the embedded database with no Stripe keys, started
+ * without NODE_ENV=production by the operator. Every user may top up through the labelled
+ * simulated payment there. The launcher decides (it sees the operator's NODE_ENV before forcing
+ * production for the server) and passes TOLLGATE_LOCAL_MODE; a real database or Stripe key here
+ * still switches it off, whatever the flag says.
+ */
+export function localMode(e: Env): boolean {
+  return e.TOLLGATE_LOCAL_MODE === "1" && !e.DATABASE_URL && !e.STRIPE_SECRET_KEY;
+}
+
+/** What the launcher passes to the server for TOLLGATE_LOCAL_MODE. */
+export function launcherLocalMode(source: Record<string, string | undefined> = process.env): boolean {
+  const blank = (v: string | undefined) => !v || v.trim() === "";
+  return source.NODE_ENV !== "production" && blank(source.DATABASE_URL) && blank(source.STRIPE_SECRET_KEY);
+}
 
 export function mockUpstreamUrl(): string {
   const e = env();

@@ -33,6 +33,25 @@ export function formatUsd(micros: bigint): string {
   return `${negative ? "-" : ""}$${whole}.${frac}`;
 }
 
+const MINUS = "\u2212";
+
+/**
+ * A listed amount (a charge, a ledger line) with the digits it needs: cents at least, more only
+ * when the amount has them, so a 21-micro charge reads "−$0.000021" instead of "−$0.00".
+ * Uses the typographic minus; thousands are grouped like formatUsd.
+ */
+export function formatUsdAmount(micros: bigint): string {
+  const exact = microsToUsdExact(micros < BigInt(0) ? -micros : micros);
+  const [whole, frac] = exact.split(".");
+  const digits = frac.replace(/0+$/, "").padEnd(2, "0");
+  return `${micros < BigInt(0) ? MINUS : ""}$${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${digits}`;
+}
+
+/** formatUsd with the typographic minus, for totals and balances on screen. */
+export function formatUsdTotal(micros: bigint): string {
+  return formatUsd(micros).replace(/^-/, MINUS);
+}
+
 /** Parse a decimal USD amount ("12", "12.5", "0.000001") into micros; rejects more than 6 decimals. */
 export function usdToMicros(usd: string | number): bigint {
   const text = typeof usd === "number" ? usd.toString() : usd.trim();

@@ -5,6 +5,7 @@ import { AccountSwitcher } from "@/components/console/account-switcher";
 import { ConsoleNav, type NavItem } from "@/components/console/nav";
 import { can, type Permission } from "@/lib/auth/permissions";
 import { unreadNotificationCount } from "@/lib/accounts/notifications";
+import { LocalModeBanner } from "@/components/local-mode-banner";
 import { getConsole } from "./_lib/context";
 
 // Every console page depends on the signed-in user.
@@ -40,6 +41,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded-md focus:bg-white focus:px-3 focus:py-2 focus:shadow">
         Skip to content
       </a>
+      <LocalModeBanner />
       <header className="border-b border-slate-200 bg-white">
         <div className="mx-auto flex max-w-7xl flex-wrap items-center justify-between gap-3 px-4 py-3 sm:px-6">
           <div className="flex min-w-0 items-center gap-4">

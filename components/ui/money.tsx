@@ -1,25 +1,28 @@
-import { formatUsd, microsToUsdExact } from "@/lib/money";
+import { formatUsdAmount, formatUsdTotal, microsToUsdExact } from "@/lib/money";
 import { cn } from "./cn";
 
 /**
- * USD with 2 decimals; the exact 6-decimal amount is in the tooltip (and read by screen
- * readers), or shown inline with `exact`. Accepts bigint or a decimal string of micros so
- * it can be rendered from client components too.
+ * A dollar amount. `total` (default: balances, sums) rounds to cents; `amount` (a listed charge
+ * or ledger line) shows the digits it needs, so sub-cent charges never read "$0.00"; `exact`
+ * shows all 6 decimals. The exact figure is always in the tooltip (and read by screen readers).
+ * Accepts bigint or a decimal string of micros so client components can render it too.
  */
 export function Money({
   micros,
   exact = false,
+  kind = "total",
   signed = false,
   className,
 }: {
   micros: bigint | string;
   exact?: boolean;
+  kind?: "total" | "amount";
   signed?: boolean;
   className?: string;
 }) {
   const value = typeof micros === "bigint" ? micros : BigInt(micros);
-  const exactText = `$${microsToUsdExact(value)}`.replace("$-", "-$");
-  const shown = exact ? exactText : formatUsd(value);
+  const exactText = `$${microsToUsdExact(value)}`.replace("$-", "\u2212$");
+  const shown = exact ? exactText : kind === "amount" ? formatUsdAmount(value) : formatUsdTotal(value);
   const prefix = signed && value > BigInt(0) ? "+" : "";
   return (
     <span

@@ -6,6 +6,7 @@ import { getDb, type Db } from "@/lib/db";
 import { isAppError, type ErrorCode } from "@/lib/errors";
 import { can, type Permission, type Role } from "./permissions";
 import { ACCOUNT_COOKIE, getSessionUser, resolveAccountContext, type SessionUser } from "./session";
+import { errFields, log } from "@/lib/log";
 
 export interface ActionContext {
   db: Db;
@@ -78,7 +79,7 @@ async function execute<S extends z.ZodType, T>(
     if (isAppError(e) && e.code !== "INTERNAL_ERROR") {
       return fail(e.code, e.message, e.param ? { [e.param]: [e.message] } : undefined);
     }
-    console.error("[tollgate] action failed", e);
+    log("action").error(errFields(e), "action failed");
     return fail("INTERNAL_ERROR", "Something went wrong. Please try again.");
   }
 }

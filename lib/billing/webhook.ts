@@ -13,6 +13,7 @@ import { isAppError } from "@/lib/errors";
 import { fulfilCheckoutSession, isTollgateSession, markCheckoutSessionExpired } from "./checkout";
 import { applyChargeRefunds } from "./refunds";
 import { Stripe } from "./stripe";
+import { errFields, log } from "@/lib/log";
 
 export interface WebhookResponse {
   status: number;
@@ -112,7 +113,7 @@ export async function handleStripeWebhook(db: Db, rawBody: string | Uint8Array, 
     // A definite "no" from our side (unknown session, account mismatch) still gets a non-2xx so
     // it shows up in Stripe's dashboard; anything else is presumed transient → 5xx → retry.
     if (isAppError(e) && e.status < 500) return { status: 422, body: { error: e.message, code: e.code } };
-    console.error("[tollgate] stripe webhook failed", { eventId: event.id, type: event.type, error: e instanceof Error ? e.message : String(e) });
+    log("billing").error({ eventId: event.id, eventType: event.type, ...errFields(e) }, "stripe webhook failed");
     return { status: 503, body: { error: "temporary failure, retry later" } };
   }
 }

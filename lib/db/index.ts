@@ -5,6 +5,7 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import * as schema from "@/db/schema";
+import { errFields, log } from "@/lib/log";
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -31,7 +32,7 @@ export async function openDb(opts: { databaseUrl?: string; dataDir?: string; poo
     // close) must not crash the process: without a listener pg re-throws it as an uncaught error.
     let closing = false;
     pool.on("error", (e) => {
-      if (!closing) console.error(`[db] idle connection lost: ${e.message}`);
+      if (!closing) log("db").error(errFields(e), "idle connection lost");
     });
     const db = drizzle(pool, { schema }) as unknown as Db;
     return {

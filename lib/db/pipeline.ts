@@ -14,6 +14,7 @@
 // use it (no transactions, no user-controlled queries); a connection with too many statements in
 // flight stops receiving work (they go to the pool).
 import pg from "pg";
+import { errFields, log } from "@/lib/log";
 
 const CONNECTIONS = Math.max(1, Number(process.env.TOLLGATE_PIPELINE_CONNECTIONS) || 3);
 /** Beyond this many statements in flight on every connection, use the pool instead. */
@@ -86,7 +87,7 @@ function createPipeline(config: pg.PoolConfig): Pipeline {
       // 5xx); the next statement opens a new one.
       client.on("error", (e) => {
         drop();
-        if (!closed) console.error(`[db] pipelined connection lost: ${e.message}`);
+        if (!closed) log("db").error(errFields(e), "pipelined connection lost");
       });
       client.on("end", drop);
       lane.connecting = client.connect().then(

@@ -4,6 +4,8 @@
 // ./lock.ts), so scaling out needs no separate worker.
 import { getDbHandle, type DbHandle } from "@/lib/db";
 import { runJob, type JobName } from "./registry";
+import { errFields, log as logFor } from "@/lib/log";
+import { metrics } from "@/lib/metrics";
 
 const MINUTE_MS = 60_000;
 const EVERY_MINUTE: JobName[] = ["holds:sweep", "notifications:low-balance", "notifications:email"];
@@ -18,6 +20,13 @@ export interface Scheduler {
 
 type G = typeof globalThis & { __tollgateScheduler?: Scheduler };
 
+const jobsLog = () => logFor("jobs");
+
+/** Job results carry bigint amounts, which JSON cannot: log them as decimal strings. */
+function jsonSafe(data: unknown): unknown {
+  return JSON.parse(JSON.stringify(data ?? null, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
+}
+
 function utcDay(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
@@ -30,7 +39,7 @@ export function dailyDue(now: Date, lastRunDay: string | undefined): boolean {
 
 export function createScheduler(opts: { handle?: () => Promise<DbHandle>; log?: (msg: string, data?: unknown) => void; catchUpOnStart?: boolean } = {}): Scheduler {
   const handleOf = opts.handle ?? getDbHandle;
-  const log = opts.log ?? ((msg, data) => console.info(`[tollgate] ${msg}`, data ?? ""));
+  const say = opts.log ?? ((msg, data) => jobsLog().info({ result: jsonSafe(data) }, msg));
   let lastDaily: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -38,11 +47,13 @@ export function createScheduler(opts: { handle?: () => Promise<DbHandle>; log?: 
   async function run(name: JobName, now: Date): Promise<void> {
     try {
       const outcome = await runJob(await handleOf(), name, now);
+      metrics().jobRuns.inc({ job: name, outcome: outcome.ran ? "ran" : "skipped" });
       if (!outcome.ran || !outcome.result) return;
       const didWork = Object.values(outcome.result).some((v) => v !== 0 && v !== BigInt(0) && v !== "0");
-      if (didWork) log(`job ${name}`, outcome.result);
+      if (didWork) say(`job ${name}`, outcome.result);
     } catch (e) {
-      console.error(`[tollgate] job ${name} failed`, e instanceof Error ? e.message : e);
+      metrics().jobRuns.inc({ job: name, outcome: "failed" });
+      jobsLog().error({ job: name, ...errFields(e) }, "job failed");
     }
   }
 

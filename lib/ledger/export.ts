@@ -9,6 +9,7 @@ import { entryTypeEnum } from "@/db/schema";
 import { rows, type DbOrTx } from "@/lib/db";
 import { invalidRequestFromZod } from "@/lib/errors";
 import { LEDGER_CSV_HEADER, ledgerCsvLine } from "./csv";
+import { errFields, log } from "@/lib/log";
 
 export type LedgerEntryType = (typeof entryTypeEnum.enumValues)[number];
 export const LEDGER_ENTRY_TYPES = entryTypeEnum.enumValues as readonly LedgerEntryType[];
@@ -161,7 +162,7 @@ export function ledgerCsvStream(db: DbOrTx, filter: LedgerExportFilter = {}): Re
           if (next.done) controller.close();
           else controller.enqueue(encoder.encode(next.value));
         } catch (e) {
-          console.error("[tollgate] ledger export failed", e instanceof Error ? e.message : e);
+          log("ledger").error(errFields(e), "ledger export failed");
           controller.error(e);
         }
       },

@@ -4,6 +4,7 @@
 import { sql } from "drizzle-orm";
 import { rows, type Db } from "@/lib/db";
 import { mailEnabled, sendMail } from "@/lib/mail";
+import { errFields, log } from "@/lib/log";
 
 /** Only recent notifications are mailed: switching SMTP on later must not flush an old backlog. */
 export const EMAIL_MAX_AGE_HOURS = 24;
@@ -50,7 +51,7 @@ export async function deliverNotificationEmails(db: Db, opts: { limit?: number }
       });
       sent++;
     } catch (e) {
-      console.error("[tollgate] notification email failed", { id: n.id, error: e instanceof Error ? e.message : String(e) });
+      log("notifications").error({ notificationId: n.id, ...errFields(e) }, "notification email failed");
       await db.execute(sql`UPDATE notifications SET emailed_at = NULL WHERE id = ${n.id}`);
       failed++;
       break; // the SMTP server is likely down; the rest waits for the next run

@@ -9,6 +9,8 @@ import { AppError } from "@/lib/errors";
 import { Script } from "./adapter";
 import { getLimitStore, redisPrefix, type LimitStore } from "./store";
 import { rpmFor, TIER_RPM } from "./tiers";
+import { errFields, log } from "@/lib/log";
+import { metrics } from "@/lib/metrics";
 
 export { rpmFor, TIER_RPM };
 export { getLimitStore, resetLimitStore } from "./store";
@@ -97,9 +99,10 @@ function health(): Health {
 let lastWarn = 0;
 function warn(what: string, e: unknown): void {
   health().skipUntil = Date.now() + 5_000;
+  metrics().rateLimitStoreFailures.inc();
   if (Date.now() - lastWarn < 10_000) return;
   lastWarn = Date.now();
-  console.warn(`[tollgate] rate limiter ${what}; failing open:`, e instanceof Error ? e.message : String(e));
+  log("ratelimit").warn(errFields(e), `rate limiter ${what}; failing open`);
 }
 
 /** Both outcomes, each cut off after `ms` — one timer for the pair (this runs per request). */

@@ -1,6 +1,7 @@
 // The process-wide Redis connection: REDIS_URL → ioredis; unset → in-process ioredis-mock
 // (one instance only; limits are not shared across processes, and we say so at start).
 import type { Redis } from "ioredis";
+import { log } from "@/lib/log";
 
 export interface RedisHandle {
   client: Redis;
@@ -18,7 +19,7 @@ export async function openRedis(url: string | undefined): Promise<RedisHandle> {
     return { client, kind: "redis" };
   }
   const { default: RedisMock } = await import("ioredis-mock");
-  console.warn("[tollgate] REDIS_URL not set: rate limits use an in-process store (single instance only)");
+  log("redis").warn("REDIS_URL not set: rate limits use an in-process store (single instance only)");
   return { client: new RedisMock() as unknown as Redis, kind: "memory" };
 }
 

@@ -4,6 +4,7 @@ import { getDb } from "@/lib/db";
 import { isAppError } from "@/lib/errors";
 import { signUpSchema } from "@/lib/auth/schemas";
 import { createUserWithAccount } from "@/lib/auth/users";
+import { errFields, log } from "@/lib/log";
 
 export interface SignUpState {
   ok: boolean;
@@ -28,7 +29,7 @@ export async function signUpAction(_prev: SignUpState | null, formData: FormData
     return { ok: true, email: parsed.data.email };
   } catch (e) {
     if (isAppError(e) && e.code === "CONFLICT") return { ok: false, fieldErrors: { email: [e.message] } };
-    console.error("[tollgate] sign-up failed", e);
+    log("auth").error(errFields(e), "sign-up failed");
     return { ok: false, formError: "Sign-up failed. Please try again." };
   }
 }

@@ -86,9 +86,9 @@ export default async function DisputesPage({ searchParams }: { searchParams: Sea
                   <Td className="max-w-xs truncate" title={d.reason}>
                     {d.reason}
                   </Td>
-                  <Td className="text-right">{d.chargedMicros !== null ? <Money micros={d.chargedMicros} /> : "—"}</Td>
-                  <Td className="text-right">{d.amountMicros !== null ? <Money micros={d.amountMicros} /> : "All"}</Td>
-                  <Td className="text-right">{d.refundMicros !== null ? <Money micros={d.refundMicros} /> : "—"}</Td>
+                  <Td className="text-right">{d.chargedMicros !== null ? <Money micros={d.chargedMicros} kind="amount" /> : "—"}</Td>
+                  <Td className="text-right">{d.amountMicros !== null ? <Money micros={d.amountMicros} kind="amount" /> : "All"}</Td>
+                  <Td className="text-right">{d.refundMicros !== null ? <Money micros={d.refundMicros} kind="amount" /> : "—"}</Td>
                 </Tr>
               ))}
             </TBody>

@@ -129,7 +129,7 @@ export default async function LedgerPage({ searchParams }: { searchParams: Searc
                       <div className="font-mono text-slate-400">{e.id}</div>
                     </Td>
                     <Td className="text-right">
-                      <Money micros={e.amountMicros} signed />
+                      <Money micros={e.amountMicros} kind="amount" signed />
                     </Td>
                     <Td className="text-right">
                       <Money micros={e.balanceAfterMicros} />

@@ -90,7 +90,7 @@ export default async function OverviewPage() {
                       <tr key={p.day}>
                         <td>{p.day}</td>
                         <td>
-                          <Money micros={p.costMicros} />
+                          <Money micros={p.costMicros} kind="amount" />
                         </td>
                         <td>{p.requests}</td>
                       </tr>

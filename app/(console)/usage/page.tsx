@@ -185,7 +185,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Search
                     {r.inputTokens.toLocaleString("en-US")} / {r.outputTokens.toLocaleString("en-US")}
                   </Td>
                   <Td className="text-right">
-                    <Money micros={r.costMicros} />
+                    <Money micros={r.costMicros} kind="amount" />
                   </Td>
                   <Td className="text-xs text-slate-600">{r.usageSource}</Td>
                   {canDispute ? (

@@ -68,7 +68,7 @@ export default async function DisputePage({ params }: { params: Promise<{ id: st
           </dl>
           {d.status === "refunded" ? (
             <Alert tone="success" className="mt-4" title="Refunded">
-              <Money micros={d.refundMicros ?? BigInt(0)} /> was credited back to your balance as an adjustment in the ledger.
+              <Money micros={d.refundMicros ?? BigInt(0)} kind="amount" /> was credited back to your balance as an adjustment in the ledger.
             </Alert>
           ) : d.status === "rejected" ? (
             <Alert tone="error" className="mt-4" title="Rejected">

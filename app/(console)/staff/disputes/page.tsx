@@ -76,8 +76,8 @@ export default async function StaffDisputesPage({ searchParams }: { searchParams
                   <Td className="max-w-xs truncate" title={d.reason}>
                     {d.reason}
                   </Td>
-                  <Td className="text-right">{d.chargedMicros !== null ? <Money micros={d.chargedMicros} /> : "—"}</Td>
-                  <Td className="text-right">{d.amountMicros !== null ? <Money micros={d.amountMicros} /> : "All"}</Td>
+                  <Td className="text-right">{d.chargedMicros !== null ? <Money micros={d.chargedMicros} kind="amount" /> : "—"}</Td>
+                  <Td className="text-right">{d.amountMicros !== null ? <Money micros={d.amountMicros} kind="amount" /> : "All"}</Td>
                 </Tr>
               ))}
             </TBody>

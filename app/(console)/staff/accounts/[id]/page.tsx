@@ -105,7 +105,7 @@ export default async function StaffAccountPage({ params }: { params: Promise<{ i
                     {e.description ?? "—"}
                   </Td>
                   <Td className="text-right">
-                    <Money micros={e.amountMicros} signed />
+                    <Money micros={e.amountMicros} kind="amount" signed />
                   </Td>
                   <Td className="text-right">
                     <Money micros={e.balanceAfterMicros} />

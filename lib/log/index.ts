@@ -1,0 +1,54 @@
+// The one logger of the server (pino). LOG_FORMAT=json|pretty (json in production, pretty for
+// development and the local evaluation server), LOG_LEVEL. Lines are written synchronously to
+// stdout: no worker-thread transport, which Next's bundler cannot follow, and a crash never
+// loses its last lines.
+import pino, { type Logger } from "pino";
+import pretty from "pino-pretty";
+import { env, localMode, type Env } from "@/lib/env";
+
+export type { Logger };
+
+type G = typeof globalThis & { __tollgateLogger?: Logger };
+const g = globalThis as G;
+
+function settings(): { format: "json" | "pretty"; level: Env["LOG_LEVEL"] } {
+  let e: Env | undefined;
+  try {
+    e = env();
+  } catch {
+    // An invalid environment is reported by whoever validates it; logging must still work.
+  }
+  const production = (e?.NODE_ENV ?? process.env.NODE_ENV) === "production" && !(e && localMode(e));
+  return { format: e?.LOG_FORMAT ?? (production ? "json" : "pretty"), level: e?.LOG_LEVEL ?? "info" };
+}
+
+/** Builds a logger; `destination` lets tests capture the lines. */
+export function createLogger(opts: { format: "json" | "pretty"; level: string; destination?: NodeJS.WritableStream }): Logger {
+  const base = { level: opts.level, base: { service: "tollgate" }, timestamp: pino.stdTimeFunctions.isoTime };
+  if (opts.format === "pretty") {
+    return pino(base, pretty({ sync: true, colorize: !opts.destination && process.stdout.isTTY, ignore: "pid,hostname,service", destination: opts.destination ?? 1 }));
+  }
+  return pino(base, opts.destination ?? pino.destination({ dest: 1, sync: true }));
+}
+
+/** The process-wide logger (shared by Next's bundle and the custom server through globalThis). */
+export function logger(): Logger {
+  g.__tollgateLogger ??= createLogger(settings());
+  return g.__tollgateLogger;
+}
+
+/** Replace the process logger (tests). */
+export function setLogger(l: Logger | undefined): void {
+  g.__tollgateLogger = l;
+}
+
+/** A child logger for one part of the system: `log("ratelimit").warn(...)`. */
+export function log(component: string): Logger {
+  return logger().child({ component });
+}
+
+/** An error as log fields: message and stack, never the objects it references. */
+export function errFields(e: unknown): { err: { type: string; message: string; stack?: string } } {
+  if (e instanceof Error) return { err: { type: e.name, message: e.message, stack: e.stack } };
+  return { err: { type: typeof e, message: String(e) } };
+}

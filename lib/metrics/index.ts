@@ -1,0 +1,98 @@
+// Prometheus metrics (prom-client). One registry per process, kept on globalThis because the
+// server runs this module twice (Next's bundle and the custom server's own import); every copy
+// must count into the same series.
+import client from "prom-client";
+
+export type CircuitState = "closed" | "half_open" | "open";
+const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, half_open: 1, open: 2 };
+
+/** Scrape-time sources the metrics module reads but does not own (set by their modules). */
+export interface MetricSources {
+  /** Pending holds and held micro-dollars across all accounts (one database query). */
+  holds?: () => Promise<{ pending: number; heldMicros: bigint }>;
+  /** Circuit state per provider on this instance. */
+  circuits?: () => Iterable<[provider: string, state: CircuitState]>;
+}
+
+function build(registry: client.Registry, sources: MetricSources) {
+  const r = [registry];
+  // Latency buckets from a cached key check (~1 ms) to a long completion (2 min).
+  const latency = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+  return {
+    requests: new client.Counter({ name: "tollgate_requests_total", help: "API requests answered, by route, HTTP status and model", labelNames: ["route", "status", "model"] as const, registers: r }),
+    requestDuration: new client.Histogram({ name: "tollgate_request_duration_seconds", help: "API request latency (until the answer or the stream ended)", labelNames: ["route"] as const, buckets: latency, registers: r }),
+    upstreamDuration: new client.Histogram({ name: "tollgate_upstream_duration_seconds", help: "Upstream provider call latency, by provider and outcome", labelNames: ["provider", "outcome"] as const, buckets: latency, registers: r }),
+    upstreamErrors: new client.Counter({ name: "tollgate_upstream_errors_total", help: "Failed upstream attempts, by provider and kind (status, timeout, connect, circuit_open)", labelNames: ["provider", "kind"] as const, registers: r }),
+    chargedMicros: new client.Counter({ name: "tollgate_charged_micros_total", help: "Micro-dollars charged by settlements", labelNames: ["model"] as const, registers: r }),
+    overageMicros: new client.Counter({ name: "tollgate_overage_micros_total", help: "Micro-dollars charged beyond the hold (settlement exceeded the pre-authorisation)", registers: r }),
+    paymentRequired: new client.Counter({ name: "tollgate_payment_required_total", help: "Requests refused with 402 (insufficient credit or key spend cap)", registers: r }),
+    rateLimited: new client.Counter({ name: "tollgate_rate_limited_total", help: "Requests refused with 429, by limit", labelNames: ["limit"] as const, registers: r }),
+    rateLimitStoreFailures: new client.Counter({ name: "tollgate_ratelimit_store_failures_total", help: "Rate-limit store calls that failed or timed out (the limiter failed open)", registers: r }),
+    jobRuns: new client.Counter({ name: "tollgate_job_runs_total", help: "Background job runs, by job and outcome", labelNames: ["job", "outcome"] as const, registers: r }),
+    holdsPending: new client.Gauge({
+      name: "tollgate_holds_pending",
+      help: "Credit holds currently pending (all instances: read from the database)",
+      registers: r,
+      aggregator: "max",
+      async collect() {
+        const s = await sources.holds?.().catch(() => undefined);
+        if (s) this.set(s.pending);
+      },
+    }),
+    heldMicros: new client.Gauge({
+      name: "tollgate_held_micros",
+      help: "Micro-dollars currently held by pending holds (all instances: read from the database)",
+      registers: r,
+      aggregator: "max",
+      async collect() {
+        const s = await sources.holds?.().catch(() => undefined);
+        if (s) this.set(Number(s.heldMicros));
+      },
+    }),
+    circuit: new client.Gauge({
+      name: "tollgate_circuit_breaker_state",
+      help: "Circuit breaker per provider on this instance: 0 closed, 1 half-open, 2 open",
+      labelNames: ["provider"] as const,
+      registers: r,
+      collect() {
+        this.reset();
+        for (const [provider, state] of sources.circuits?.() ?? []) this.set({ provider }, CIRCUIT_VALUE[state]);
+      },
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof build>;
+
+interface State {
+  registry: client.Registry;
+  metrics: Metrics;
+  sources: MetricSources;
+}
+type G = typeof globalThis & { __tollgateMetrics?: State };
+const g = globalThis as G;
+
+function state(): State {
+  if (!g.__tollgateMetrics) {
+    const registry = new client.Registry();
+    const sources: MetricSources = {};
+    client.collectDefaultMetrics({ register: registry });
+    g.__tollgateMetrics = { registry, sources, metrics: build(registry, sources) };
+  }
+  return g.__tollgateMetrics;
+}
+
+/** The counters and histograms to record into. */
+export function metrics(): Metrics {
+  return state().metrics;
+}
+
+export function metricsRegistry(): client.Registry {
+  return state().registry;
+}
+
+export function setMetricSource<K extends keyof MetricSources>(key: K, source: MetricSources[K]): void {
+  state().sources[key] = source;
+}
+
+export const METRICS_CONTENT_TYPE = client.Registry.PROMETHEUS_CONTENT_TYPE;
