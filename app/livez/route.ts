@@ -1,0 +1,4 @@
+import { livezResponse } from "@/lib/health";
+
+export const dynamic = "force-dynamic";
+export const GET = livezResponse;
