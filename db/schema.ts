@@ -241,14 +241,18 @@ export const lotAllocations = pgTable(
   (t) => [primaryKey({ columns: [t.entryId, t.lotId] }), check("alloc_pos", sql`${t.amountMicros} > 0`)],
 );
 
+// One row per authenticated /api/v1 request (a usage event). No foreign keys: see migration 0013.
 export const requests = pgTable(
   "requests",
   {
-    id: text("id").primaryKey(), // req_
-    accountId: text("account_id").notNull().references(() => accounts.id),
-    keyId: text("key_id").references(() => apiKeys.id),
+    id: text("id").primaryKey(), // req_, always minted by the server
+    accountId: text("account_id").notNull(),
+    keyId: text("key_id"),
     model: text("model"),
     endpoint: text("endpoint").notNull(),
+    method: text("method").notNull().default("POST"),
+    path: text("path"), // request path without the query (rows from before 0013: derived from endpoint)
+    clientRequestId: text("client_request_id"), // the client's own id, account-scoped, never a key
     stream: boolean("stream").notNull().default(false),
     statusCode: integer("status_code"),
     inputTokens: integer("input_tokens").notNull().default(0),
@@ -263,12 +267,19 @@ export const requests = pgTable(
     maxTokensClamped: integer("max_tokens_clamped"),
     byok: boolean("byok").notNull().default(false),
     clientIpHash: text("client_ip_hash"),
+    // Charged beyond the hold (the balance may go below zero by this), and what the provider's
+    // reported usage cost beyond the per-call overage bound (written off, never charged).
+    overageMicros: micros("overage_micros").notNull().default(sql`0`),
+    unchargedMicros: micros("uncharged_micros").notNull().default(sql`0`),
     createdAt: createdAt(),
     completedAt: ts("completed_at"),
   },
   (t) => [
     index("requests_account_created_idx").on(t.accountId, t.createdAt),
     index("requests_key_created_idx").on(t.keyId, t.createdAt),
+    index("requests_account_client_id_idx").on(t.accountId, t.clientRequestId).where(sql`${t.clientRequestId} IS NOT NULL`),
+    index("requests_overage_idx").on(t.createdAt).where(sql`${t.overageMicros} > 0 OR ${t.unchargedMicros} > 0`),
+    check("requests_overage_nonneg", sql`${t.overageMicros} >= 0 AND ${t.unchargedMicros} >= 0`),
   ],
 );
 
