@@ -32,8 +32,16 @@ export const envSchema = z
     MOCK_UPSTREAM_URL: optUrl,
     SMTP_URL: opt,
     MAIL_FROM: opt,
-    TRUSTED_PROXY_HOPS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(10).optional()),
+    // 0: the socket's peer address (the app is exposed directly); n ≥ 1: the n-th X-Forwarded-For entry from the right.
+    TRUSTED_PROXY_HOPS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(10).optional()),
     BYOK_MIN_FEE_MICROS: z.preprocess(emptyToUndefined, z.coerce.bigint().default(BigInt(10_000))),
+    // Abuse limits of the gateway (issue 11): stream duration and stalled readers, per-call
+    // overage bound, rate-limit store outage behaviour, usage-event batching.
+    STREAM_MAX_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(86_400).default(900)),
+    STREAM_STALL_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(0.1).max(3_600).default(30)),
+    OVERAGE_MAX_MICROS: z.preprocess(emptyToUndefined, z.coerce.bigint().min(BigInt(0)).default(BigInt(50_000))),
+    RATELIMIT_FAIL_MODE: z.preprocess(emptyToUndefined, z.enum(["open", "closed"]).default("open")),
+    USAGE_FLUSH_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(60_000).default(200)),
     GITHUB_ID: opt,
     GITHUB_SECRET: opt,
     GOOGLE_ID: opt,

@@ -1,0 +1,164 @@
+// Usage events for authenticated /api/v1 requests that book no money: GET /models, /credits,
+// /usage, /requests, and every refusal (400, 402, 404, 410, 413, 429, ...). A model call that
+// placed a hold writes its row inside its settlement statement instead (lib/gateway/record.ts),
+// atomically with the charge.
+//
+// Written in batches, off the request's critical path: an event is queued in memory and the
+// queue is flushed every USAGE_FLUSH_MS (default 200 ms) or as soon as BATCH events are waiting,
+// as ONE multi-row INSERT (unnest over column arrays: one statement shape, whatever the batch
+// size). What a crash loses: the events still queued — at most the last USAGE_FLUSH_MS of
+// refusals and read-only requests of that instance (and, while the database is unreachable, up
+// to MAX_QUEUED of them). Never money: those requests booked nothing. Readers on this instance
+// flush first (flushUsageEvents), so a client always finds its own requests.
+import { sql } from "drizzle-orm";
+import { env } from "@/lib/env";
+import { getDb, rows } from "@/lib/db";
+
+export interface UsageEvent {
+  id: string;
+  accountId: string;
+  keyId: string;
+  method: string;
+  /** Request path without the query string. */
+  path: string;
+  /** Short endpoint name: chat.completions, messages, embeddings, models, credits, usage, requests, ... */
+  endpoint: string;
+  model: string | null;
+  stream: boolean;
+  statusCode: number;
+  errorCode: string | null;
+  latencyMs: number;
+  clientRequestId: string | null;
+  clientIpHash: string | null;
+  byok: boolean;
+  createdAt: Date;
+}
+
+const BATCH = 500;
+const MAX_QUEUED = 50_000;
+
+export interface UsageEventStats {
+  queued: number;
+  written: number;
+  /** Dropped because the queue was full (database unreachable for long). */
+  dropped: number;
+  failedFlushes: number;
+}
+
+interface State {
+  queue: UsageEvent[];
+  timer: ReturnType<typeof setTimeout> | null;
+  /** The flush in progress (flushes run one at a time, in order). */
+  chain: Promise<void>;
+  retryMs: number;
+  stats: Omit<UsageEventStats, "queued">;
+  lastWarn: number;
+}
+
+// On globalThis: the route-handler bundle and a node:http adapter may load separate copies.
+const g = globalThis as typeof globalThis & { __tollgateUsageEvents?: State };
+function state(): State {
+  g.__tollgateUsageEvents ??= { queue: [], timer: null, chain: Promise.resolve(), retryMs: 0, stats: { written: 0, dropped: 0, failedFlushes: 0 }, lastWarn: 0 };
+  return g.__tollgateUsageEvents;
+}
+
+const clip = (s: string | null, n: number) => (s === null ? null : s.length > n ? s.slice(0, n) : s);
+
+/** Queues one event; never throws, never waits. */
+export function recordUsageEvent(e: UsageEvent): void {
+  const s = state();
+  if (s.queue.length >= MAX_QUEUED) {
+    s.queue.shift();
+    s.stats.dropped++;
+  }
+  s.queue.push({ ...e, path: clip(e.path, 300)!, model: clip(e.model, 200), method: e.method.slice(0, 10) });
+  schedule(s);
+}
+
+function schedule(s: State): void {
+  if (s.queue.length >= BATCH) {
+    if (s.timer) clearTimeout(s.timer);
+    s.timer = null;
+    void flushQueued().catch(() => undefined);
+    return;
+  }
+  if (s.timer) return;
+  s.timer = setTimeout(() => {
+    s.timer = null;
+    void flushQueued().catch(() => undefined);
+  }, s.retryMs || env().USAGE_FLUSH_MS);
+  s.timer.unref?.();
+}
+
+async function insertBatch(batch: UsageEvent[]): Promise<void> {
+  // One bound parameter per column (sql.param: drizzle would otherwise expand an array into a list).
+  const col = <T>(f: (e: UsageEvent) => T) => sql.param(batch.map(f));
+  await rows(
+    await getDb(),
+    sql`INSERT INTO requests (id, account_id, key_id, method, path, endpoint, model, stream, status_code, error_code,
+          latency_ms, client_request_id, client_ip_hash, byok, created_at, completed_at)
+        SELECT id, account_id, key_id, method, path, endpoint, model, stream, status_code, error_code,
+               latency_ms, client_request_id, client_ip_hash, byok, created_at, completed_at
+        FROM unnest(${col((e) => e.id)}::text[], ${col((e) => e.accountId)}::text[], ${col((e) => e.keyId)}::text[],
+                    ${col((e) => e.method)}::text[], ${col((e) => e.path)}::text[], ${col((e) => e.endpoint)}::text[],
+                    ${col((e) => e.model)}::text[], ${col((e) => e.stream)}::boolean[], ${col((e) => e.statusCode)}::int[],
+                    ${col((e) => e.errorCode)}::text[], ${col((e) => e.latencyMs)}::int[], ${col((e) => e.clientRequestId)}::text[],
+                    ${col((e) => e.clientIpHash)}::text[], ${col((e) => e.byok)}::boolean[],
+                    ${col((e) => e.createdAt.toISOString())}::timestamptz[],
+                    ${col((e) => new Date(e.createdAt.getTime() + e.latencyMs).toISOString())}::timestamptz[])
+             AS t(id, account_id, key_id, method, path, endpoint, model, stream, status_code, error_code,
+                  latency_ms, client_request_id, client_ip_hash, byok, created_at, completed_at)
+        ON CONFLICT (id) DO NOTHING`,
+  );
+}
+
+/** Writes everything queued so far (in batches); rejects if the database refused a batch. */
+function flushQueued(): Promise<void> {
+  const s = state();
+  const run = async () => {
+    while (s.queue.length > 0) {
+      const batch = s.queue.splice(0, BATCH);
+      try {
+        await insertBatch(batch);
+        s.stats.written += batch.length;
+        s.retryMs = 0;
+      } catch (e) {
+        // Back in front, in order (oldest dropped if that overflows), and retried with backoff.
+        s.queue.unshift(...batch);
+        if (s.queue.length > MAX_QUEUED) s.stats.dropped += s.queue.splice(0, s.queue.length - MAX_QUEUED).length;
+        s.stats.failedFlushes++;
+        s.retryMs = Math.min(5_000, Math.max(100, s.retryMs * 2));
+        if (Date.now() - s.lastWarn > 10_000) {
+          s.lastWarn = Date.now();
+          // The driver's own error, not the query text (which carries every value of the batch).
+          const cause = e instanceof Error && e.cause instanceof Error ? e.cause : e;
+          console.error(`[tollgate] usage events not written (${s.queue.length} queued, retrying):`, (cause instanceof Error ? cause.message : String(cause)).slice(0, 300));
+        }
+        schedule(s);
+        throw e;
+      }
+    }
+  };
+  const next = s.chain.then(run, run);
+  s.chain = next.catch(() => undefined);
+  return next;
+}
+
+/**
+ * Writes every event queued on this instance so far. Readers of the request log call it first;
+ * a database failure is not theirs to report (their own query will fail or succeed on its own).
+ */
+export async function flushUsageEvents(): Promise<void> {
+  const s = state();
+  if (s.timer) {
+    clearTimeout(s.timer);
+    s.timer = null;
+  }
+  if (s.queue.length === 0) return s.chain;
+  await flushQueued().catch(() => undefined);
+}
+
+export function usageEventStats(): UsageEventStats {
+  const s = state();
+  return { queued: s.queue.length, ...s.stats };
+}

@@ -1,0 +1,81 @@
+// The batched usage-event writer against a real database: events are queued without waiting,
+// land in `requests` in batches, a reader's flush makes them visible, and a database that is
+// down keeps them queued (in order) until it is back.
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requests } from "../../db/schema";
+import { newId } from "../../lib/ids";
+import { setDbHandle } from "../../lib/db";
+import { flushUsageEvents, recordUsageEvent, usageEventStats, type UsageEvent } from "../../lib/usage/events";
+import { createTestDb, type TestDb } from "../helpers/db";
+
+let t: TestDb;
+beforeAll(async () => {
+  process.env.USAGE_FLUSH_MS = "50";
+  t = await createTestDb();
+});
+afterAll(async () => {
+  await t?.dispose();
+});
+
+function event(accountId: string, over: Partial<UsageEvent> = {}): UsageEvent {
+  return {
+    id: newId("request"),
+    accountId,
+    keyId: "key_test",
+    method: "GET",
+    path: "/api/v1/models",
+    endpoint: "models",
+    model: null,
+    stream: false,
+    statusCode: 200,
+    errorCode: null,
+    latencyMs: 3,
+    clientRequestId: null,
+    clientIpHash: null,
+    byok: false,
+    createdAt: new Date(),
+    ...over,
+  };
+}
+
+const countFor = async (accountId: string) => (await t.db.select().from(requests).where(eq(requests.accountId, accountId))).length;
+
+describe("usage events", () => {
+  it("queues without writing, then writes on the timer", async () => {
+    const acct = newId("account");
+    recordUsageEvent(event(acct, { statusCode: 429, errorCode: "RATE_LIMITED", method: "POST", path: "/api/v1/chat/completions", endpoint: "chat.completions", model: "mock-small", clientRequestId: "client-1" }));
+    expect(await countFor(acct)).toBe(0); // not written synchronously
+    await new Promise((r) => setTimeout(r, 300));
+    const [row] = await t.db.select().from(requests).where(eq(requests.accountId, acct));
+    expect(row).toMatchObject({ method: "POST", path: "/api/v1/chat/completions", endpoint: "chat.completions", statusCode: 429, errorCode: "RATE_LIMITED", model: "mock-small", clientRequestId: "client-1", costMicros: BigInt(0), usageSource: "none" });
+    expect(row.completedAt!.getTime()).toBe(row.createdAt.getTime() + 3);
+  });
+
+  it("a reader's flush makes every queued event visible, in one batch for many", async () => {
+    const acct = newId("account");
+    for (let i = 0; i < 1200; i++) recordUsageEvent(event(acct, { latencyMs: i }));
+    await flushUsageEvents();
+    expect(await countFor(acct)).toBe(1200);
+    expect(usageEventStats().queued).toBe(0);
+  });
+
+  it("keeps events queued while the database is unreachable and writes them when it is back", async () => {
+    const acct = newId("account");
+    const broken = await createTestDb({ install: false });
+    await broken.dispose(); // a closed handle: every query fails
+    setDbHandle(broken);
+    try {
+      recordUsageEvent(event(acct));
+      recordUsageEvent(event(acct, { statusCode: 402, errorCode: "INSUFFICIENT_CREDITS" }));
+      await flushUsageEvents();
+      expect(usageEventStats().queued).toBe(2);
+      expect(usageEventStats().failedFlushes).toBeGreaterThan(0);
+    } finally {
+      setDbHandle(t);
+    }
+    await flushUsageEvents();
+    expect(usageEventStats().queued).toBe(0);
+    expect(await countFor(acct)).toBe(2);
+  });
+});
