@@ -20,6 +20,7 @@ export const ERROR_STATUS = {
   UPSTREAM_ERROR: 502,
   UPSTREAM_TIMEOUT: 504,
   UPSTREAM_UNAVAILABLE: 503,
+  SERVICE_UNAVAILABLE: 503,
   INTERNAL_ERROR: 500,
 } as const;
 
@@ -34,7 +35,7 @@ export function errorType(code: ErrorCode): string {
   if (status === 404) return "not_found_error";
   if (status === 429) return "rate_limit_error";
   if (status === 413) return "request_too_large";
-  if (status >= 500) return code === "INTERNAL_ERROR" ? "api_error" : "upstream_error";
+  if (status >= 500) return code === "INTERNAL_ERROR" || code === "SERVICE_UNAVAILABLE" ? "api_error" : "upstream_error";
   return "invalid_request_error";
 }
 

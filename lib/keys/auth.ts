@@ -61,13 +61,18 @@ export function assertKeyUsable(key: CachedKey, now = new Date()): void {
   }
 }
 
-/** Plaintext key → usable key context, or an AppError (401). */
-export async function authenticateApiKey(plaintext: string | null, now = new Date()): Promise<ApiKeyAuth> {
+/**
+ * Plaintext key → usable key context, or an AppError (401). `beforeLookup` runs right before the
+ * database would be asked (a well-formed key not in the cache) and may throw to prevent it — the
+ * failed-auth limiter (lib/ratelimit/auth-gate.ts).
+ */
+export async function authenticateApiKey(plaintext: string | null, now = new Date(), beforeLookup?: () => Promise<void>): Promise<ApiKeyAuth> {
   if (!plaintext) throw new AppError("INVALID_API_KEY", "Missing API key. Send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'.");
   if (!isWellFormedKey(plaintext)) throw new AppError("INVALID_API_KEY", "Invalid API key.");
   const hash = hashKey(plaintext);
   let entry = cacheGet(hash, now.getTime());
   if (!entry) {
+    if (beforeLookup) await beforeLookup();
     const value = await lookupKeyByHash(await getDb(), hash);
     cacheSet(hash, value, now.getTime());
     entry = { value, at: now.getTime() };

@@ -28,6 +28,7 @@ function build(registry: client.Registry, sources: MetricSources) {
     paymentRequired: new client.Counter({ name: "tollgate_payment_required_total", help: "Requests refused with 402 (insufficient credit or key spend cap)", registers: r }),
     rateLimited: new client.Counter({ name: "tollgate_rate_limited_total", help: "Requests refused with 429, by limit", labelNames: ["limit"] as const, registers: r }),
     rateLimitStoreFailures: new client.Counter({ name: "tollgate_ratelimit_store_failures_total", help: "Rate-limit store calls that failed or timed out (the limiter failed open)", registers: r }),
+    rateLimitDegraded: new client.Counter({ name: "tollgate_ratelimit_degraded_requests_total", help: "Requests admitted without a limit check (mode=open) or refused with 503 (mode=closed) because the rate-limit store was down (RATELIMIT_FAIL_MODE)", labelNames: ["mode"] as const, registers: r }),
     jobRuns: new client.Counter({ name: "tollgate_job_runs_total", help: "Background job runs, by job and outcome", labelNames: ["job", "outcome"] as const, registers: r }),
     holdsPending: new client.Gauge({
       name: "tollgate_holds_pending",

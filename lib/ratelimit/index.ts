@@ -2,11 +2,13 @@
 // the per-account concurrency limit (our own Lua script), in ONE Redis round trip: both scripts
 // are dispatched in the same tick, and auto-pipelining (ioredis; @upstash/redis over REST) sends
 // them in a single write/HTTP request. If only one of them passes we undo it off the hot path.
-// Redis trouble fails open (logged): prepaid holds, not the limiter, protect the money.
+// Redis trouble fails open (logged, counted) or closed (503), per RATELIMIT_FAIL_MODE (fail-mode.ts):
+// prepaid holds, not the limiter, protect the money.
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis as UpstashRedis } from "@upstash/redis";
 import { AppError } from "@/lib/errors";
 import { Script } from "./adapter";
+import { storeFailed } from "./fail-mode";
 import { getLimitStore, redisPrefix, type LimitStore } from "./store";
 import { rpmFor, TIER_RPM } from "./tiers";
 import { errFields, log } from "@/lib/log";
@@ -96,13 +98,20 @@ function health(): Health {
   return gh.__tollgateLimiterHealth;
 }
 
-let lastWarn = 0;
+/** A store failure: skip the store for a few seconds; open mode goes on, closed mode throws the 503. */
 function warn(what: string, e: unknown): void {
   health().skipUntil = Date.now() + 5_000;
   metrics().rateLimitStoreFailures.inc();
-  if (Date.now() - lastWarn < 10_000) return;
-  lastWarn = Date.now();
-  log("ratelimit").warn(errFields(e), `rate limiter ${what}; failing open`);
+  storeFailed(what, e);
+}
+
+/** A failed slot refresh or release is not a request being admitted: log it, never throw. */
+function warnQuietly(what: string, e: unknown): void {
+  try {
+    warn(what, e);
+  } catch {
+    // closed mode refuses new requests; a running call keeps going
+  }
 }
 
 /** Both outcomes, each cut off after `ms` — one timer for the pair (this runs per request). */
@@ -136,7 +145,10 @@ export interface AdmitInput {
 export async function admit(input: AdmitInput): Promise<Admission> {
   const rpm = rpmFor(input.tier, input.customRpm);
   const failOpen = (): Admission => ({ limit: rpm, remaining: rpm, resetSeconds: (Math.floor(Date.now() / 60_000) + 1) * 60, release: () => undefined, refresh: () => undefined });
-  if (Date.now() < health().skipUntil) return failOpen();
+  if (Date.now() < health().skipUntil) {
+    storeFailed("skipped after a recent failure", new Error("store unavailable"));
+    return failOpen();
+  }
   let store: LimitStore;
   try {
     store = await getLimitStore();
@@ -158,10 +170,11 @@ export async function admit(input: AdmitInput): Promise<Admission> {
   const windowEndSeconds = Math.ceil((Math.floor(now / 60_000) + 1) * 60);
   let info: RateInfo = { limit: rpm, remaining: rpm - 1, resetSeconds: windowEndSeconds };
   let rateOk = true;
+  const failures: [string, unknown][] = [];
   if (rl.status === "fulfilled") {
     info = { limit: rpm, remaining: rl.value.remaining, resetSeconds: Math.ceil(rl.value.reset / 1000) || windowEndSeconds };
     rateOk = rl.value.success;
-  } else warn("unavailable", rl.reason);
+  } else failures.push(["unavailable", rl.reason]);
 
   let slotHeld = false;
   let concurrencyOk = true;
@@ -171,19 +184,28 @@ export async function admit(input: AdmitInput): Promise<Admission> {
     slotHeld = Number(ok) === 1;
     concurrencyOk = slotHeld;
     inFlight = Number(n);
-  } else warn("concurrency store unavailable", cc.reason);
+  } else failures.push(["concurrency store unavailable", cc.reason]);
 
   let released = false;
   const release = () => {
     if (released || !slotHeld) return;
     released = true;
-    store.redis.zrem(ccKey, input.requestId).catch((e: unknown) => warn("release failed", e));
+    store.redis.zrem(ccKey, input.requestId).catch((e: unknown) => warnQuietly("release failed", e));
   };
 
   const refresh = () => {
     if (released || !slotHeld) return;
-    REFRESH.run(store.redis, [ccKey], [Date.now() + ttl, input.requestId, ttl]).catch((e: unknown) => warn("slot refresh failed", e));
+    REFRESH.run(store.redis, [ccKey], [Date.now() + ttl, input.requestId, ttl]).catch((e: unknown) => warnQuietly("slot refresh failed", e));
   };
+
+  for (const [what, e] of failures) {
+    try {
+      warn(what, e);
+    } catch (closed) {
+      release(); // fail-closed: give back a slot the other script did take
+      throw closed;
+    }
+  }
 
   if (!rateOk) {
     release();
