@@ -1,10 +1,9 @@
 // Usage and request-log queries for the console. Metadata only: request content is never stored.
-import { and, desc, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { apiKeys, ledgerEntries, models, requests } from "@/db/schema";
 import { rows, type DbOrTx } from "@/lib/db";
 import { authorize, type ActorCtx } from "@/lib/accounts/authorize";
-import { decodeCursor, encodeCursor } from "@/lib/accounts/cursor";
-import { dayRange } from "@/lib/accounts/filters";
+import { findRequest, MODEL_ENDPOINTS, queryRequestLog, type RequestLogFilters, type RequestLogRow } from "./request-log";
 import { dayKey, dayKeys, rangeStart } from "./series";
 
 export interface UsageBucket {
@@ -24,7 +23,7 @@ export interface UsageSummary {
   totals: { requests: number; inputTokens: number; outputTokens: number; costMicros: bigint };
 }
 
-/** Requests and spend per UTC day, model and key over the last `days` days. */
+/** Model calls and spend per UTC day, model and key over the last `days` days (the log has every request). */
 export async function usageSummary(db: DbOrTx, ctx: ActorCtx, days: number, now = new Date()): Promise<UsageSummary> {
   await authorize(db, ctx, "usage:read");
   const start = rangeStart(days, now);
@@ -36,6 +35,7 @@ export async function usageSummary(db: DbOrTx, ctx: ActorCtx, days: number, now 
                coalesce(sum(${requests.outputTokens}), 0) AS tout, coalesce(sum(${requests.costMicros}), 0)::text AS cost
         FROM ${requests}
         WHERE ${requests.accountId} = ${ctx.accountId} AND ${requests.createdAt} >= ${start.toISOString()}
+          AND ${requests.endpoint} IN (${sql.join(MODEL_ENDPOINTS.map((e) => sql`${e}`), sql`, `)})
         GROUP BY 1, 2, 3
         ORDER BY 1`,
   );
@@ -66,113 +66,22 @@ export async function usageSummary(db: DbOrTx, ctx: ActorCtx, days: number, now 
 
 export const REQUEST_STATUS_FILTERS = ["success", "error"] as const;
 
-export interface RequestFilters {
-  keyId?: string;
-  model?: string;
-  status?: string;
-  requestId?: string;
-  from?: string;
-  to?: string;
-  cursor?: string;
-  limit?: number;
-}
+export type RequestFilters = RequestLogFilters;
+export type RequestRow = RequestLogRow;
 
-export interface RequestRow {
-  id: string;
-  createdAt: Date;
-  keyId: string | null;
-  keyName: string | null;
-  keyPrefix: string | null;
-  keyLast4: string | null;
-  model: string | null;
-  endpoint: string;
-  stream: boolean;
-  statusCode: number | null;
-  errorCode: string | null;
-  inputTokens: number;
-  outputTokens: number;
-  costMicros: bigint;
-  usageSource: "reported" | "estimated" | "hold" | "none";
-  latencyMs: number | null;
-}
-
-const requestColumns = {
-  id: requests.id,
-  createdAt: requests.createdAt,
-  keyId: requests.keyId,
-  keyName: apiKeys.name,
-  keyPrefix: apiKeys.prefix,
-  keyLast4: apiKeys.last4,
-  model: requests.model,
-  endpoint: requests.endpoint,
-  stream: requests.stream,
-  statusCode: requests.statusCode,
-  errorCode: requests.errorCode,
-  inputTokens: requests.inputTokens,
-  outputTokens: requests.outputTokens,
-  costMicros: requests.costMicros,
-  usageSource: requests.usageSource,
-  latencyMs: requests.latencyMs,
-};
-
-/** The request log, newest first, with keyset (cursor) pagination on (created_at, id). */
+/** The request log (every authenticated API request), newest first, keyset-paginated. */
 export async function listRequests(db: DbOrTx, ctx: ActorCtx, filters: RequestFilters): Promise<{ rows: RequestRow[]; nextCursor: string | null }> {
   await authorize(db, ctx, "usage:read");
-  const limit = Math.min(Math.max(filters.limit ?? 50, 1), 200);
-  const where: SQL[] = [eq(requests.accountId, ctx.accountId)];
-  if (filters.keyId) where.push(eq(requests.keyId, filters.keyId));
-  if (filters.model) where.push(eq(requests.model, filters.model));
-  if (filters.requestId) where.push(eq(requests.id, filters.requestId.trim()));
-  if (filters.status === "success") where.push(sql`${requests.statusCode} BETWEEN 200 AND 299`);
-  if (filters.status === "error") where.push(sql`(${requests.statusCode} IS NULL OR ${requests.statusCode} >= 400)`);
-  const range = dayRange(filters.from, filters.to);
-  if (range.from) where.push(gte(requests.createdAt, range.from));
-  if (range.to) where.push(lt(requests.createdAt, range.to));
-  const cursor = decodeCursor(filters.cursor);
-  if (cursor && cursor.length === 2 && typeof cursor[0] === "string" && typeof cursor[1] === "string") {
-    const at = new Date(cursor[0]);
-    if (!Number.isNaN(at.getTime())) {
-      where.push(or(lt(requests.createdAt, at), and(eq(requests.createdAt, at), lt(requests.id, cursor[1])))!);
-    }
-  }
-  const found = await db
-    .select(requestColumns)
-    .from(requests)
-    .leftJoin(apiKeys, eq(apiKeys.id, requests.keyId))
-    .where(and(...where))
-    .orderBy(desc(requests.createdAt), desc(requests.id))
-    .limit(limit + 1);
-  const page = found.slice(0, limit);
-  const last = page[page.length - 1];
-  return { rows: page, nextCursor: found.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null };
+  return queryRequestLog(db, ctx.accountId, filters);
 }
 
 export interface RequestDetail extends RequestRow {
-  holdMicros: bigint;
-  holdId: string | null;
-  ttfbMs: number | null;
-  maxTokensClamped: number | null;
-  byok: boolean;
-  completedAt: Date | null;
   entries: { id: string; type: string; amountMicros: bigint; createdAt: Date }[];
 }
 
 export async function getRequest(db: DbOrTx, ctx: ActorCtx, requestId: string): Promise<RequestDetail | null> {
   await authorize(db, ctx, "usage:read");
-  const [row] = await db
-    .select({
-      ...requestColumns,
-      holdMicros: requests.holdMicros,
-      holdId: requests.holdId,
-      ttfbMs: requests.ttfbMs,
-      maxTokensClamped: requests.maxTokensClamped,
-      byok: requests.byok,
-      completedAt: requests.completedAt,
-    })
-    .from(requests)
-    .leftJoin(apiKeys, eq(apiKeys.id, requests.keyId))
-    .where(and(eq(requests.id, requestId), eq(requests.accountId, ctx.accountId)))
-    .limit(1);
+  const row = await findRequest(db, ctx.accountId, requestId);
   if (!row) return null;
   const entries = await db
     .select({ id: ledgerEntries.id, type: ledgerEntries.type, amountMicros: ledgerEntries.amountMicros, createdAt: ledgerEntries.createdAt })

@@ -15,10 +15,24 @@ import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { can } from "@/lib/auth/permissions";
 import { DISPUTE_WINDOW_DAYS, disputeWindowStart } from "@/lib/disputes";
-import { listRequests, normalizeRange, requestModels, stack, usageSummary } from "@/lib/usage";
+import { listRequests, normalizeRange, REQUEST_ENDPOINTS, requestModels, stack, usageSummary } from "@/lib/usage";
 import { pageAccess, param, type SearchParams } from "../_lib/context";
 
 export const metadata: Metadata = { title: "Usage" };
+
+const STATUS_CODES: [string, string][] = [
+  ["400", "bad request"],
+  ["401", "unauthorized"],
+  ["402", "insufficient credits"],
+  ["404", "not found"],
+  ["410", "gone"],
+  ["413", "too large"],
+  ["429", "rate limited"],
+  ["499", "client closed"],
+  ["502", "upstream error"],
+  ["503", "unavailable"],
+  ["504", "upstream timeout"],
+];
 
 export default async function UsagePage({ searchParams }: { searchParams: SearchParams }) {
   const access = await pageAccess("usage:read");
@@ -30,6 +44,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Search
     keyId: param(sp, "key"),
     model: param(sp, "model"),
     status: param(sp, "status"),
+    endpoint: param(sp, "endpoint"),
     requestId: param(sp, "q"),
     from: param(sp, "from"),
     to: param(sp, "to"),
@@ -49,13 +64,13 @@ export default async function UsagePage({ searchParams }: { searchParams: Search
   const canDispute = can(access.role, "disputes:write");
   const windowStart = disputeWindowStart(DISPUTE_WINDOW_DAYS).getTime();
   const base = { range: String(range), split };
-  const filterParams = { ...base, key: filters.keyId, model: filters.model, status: filters.status, q: filters.requestId, from: filters.from, to: filters.to };
+  const filterParams = { ...base, key: filters.keyId, model: filters.model, status: filters.status, endpoint: filters.endpoint, q: filters.requestId, from: filters.from, to: filters.to };
 
   return (
     <div className="space-y-6">
       <PageHeader
         title="Usage"
-        description="Requests and spend per UTC day. Request content is never stored — only metadata."
+        description="Model calls and spend per UTC day; the request log below lists every API request. Request content is never stored — only metadata."
         actions={
           <Segmented
             label="Time range"
@@ -130,6 +145,21 @@ export default async function UsagePage({ searchParams }: { searchParams: Search
               <option value="">Any</option>
               <option value="success">Succeeded</option>
               <option value="error">Failed</option>
+              {STATUS_CODES.map(([code, label]) => (
+                <option key={code} value={code}>
+                  {code} {label}
+                </option>
+              ))}
+            </Select>
+          </FilterField>
+          <FilterField id="f-endpoint" label="Endpoint">
+            <Select id="f-endpoint" name="endpoint" defaultValue={filters.endpoint ?? ""}>
+              <option value="">All endpoints</option>
+              {REQUEST_ENDPOINTS.map((e) => (
+                <option key={e} value={e}>
+                  {e}
+                </option>
+              ))}
             </Select>
           </FilterField>
           <FilterField id="f-from" label="From (UTC)">
@@ -138,8 +168,8 @@ export default async function UsagePage({ searchParams }: { searchParams: Search
           <FilterField id="f-to" label="To (UTC)">
             <Input id="f-to" name="to" type="date" defaultValue={filters.to ?? ""} />
           </FilterField>
-          <FilterField id="f-q" label="Request id">
-            <Input id="f-q" name="q" defaultValue={filters.requestId ?? ""} placeholder="req_…" autoComplete="off" />
+          <FilterField id="f-q" label="Request id or client request id">
+            <Input id="f-q" name="q" defaultValue={filters.requestId ?? ""} placeholder="req_… or your own id" autoComplete="off" />
           </FilterField>
         </FilterBar>
         {log.rows.length === 0 ? (
@@ -153,6 +183,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Search
                 <Th>Request id</Th>
                 <Th>Time</Th>
                 <Th>Key</Th>
+                <Th>Endpoint</Th>
                 <Th>Model</Th>
                 <Th>Status</Th>
                 <Th className="text-right">Tokens in / out</Th>
@@ -177,6 +208,12 @@ export default async function UsagePage({ searchParams }: { searchParams: Search
                     <Time value={r.createdAt} />
                   </Td>
                   <Td>{r.keyName ? `${r.keyName} (…${r.keyLast4})` : <span className="text-slate-500">—</span>}</Td>
+                  <Td>
+                    <code className="font-mono text-xs">
+                      {r.method} {r.endpoint}
+                    </code>
+                    {r.clientRequestId ? <span className="block font-mono text-xs text-slate-500">client: {r.clientRequestId}</span> : null}
+                  </Td>
                   <Td>{r.model ?? "—"}</Td>
                   <Td>
                     <RequestStatusBadge statusCode={r.statusCode} errorCode={r.errorCode} />

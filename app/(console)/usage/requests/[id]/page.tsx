@@ -78,8 +78,11 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
           <Row label="Status">
             <RequestStatusBadge statusCode={r.statusCode} errorCode={r.errorCode} />
           </Row>
+          <Row label="Client request id">{r.clientRequestId ? <code className="font-mono text-xs">{r.clientRequestId}</code> : "—"}</Row>
           <Row label="Endpoint">
-            <code className="font-mono text-xs">{r.endpoint}</code> {r.stream ? <Badge tone="blue">stream</Badge> : null} {r.byok ? <Badge tone="indigo">BYOK</Badge> : null}
+            <code className="font-mono text-xs">
+              {r.method} {r.path ?? r.endpoint}
+            </code> {r.stream ? <Badge tone="blue">stream</Badge> : null} {r.byok ? <Badge tone="indigo">BYOK</Badge> : null}
           </Row>
           <Row label="Model">{r.model ?? "—"}</Row>
           <Row label="Key">{r.keyName ? `${r.keyName} (${r.keyPrefix}…${r.keyLast4})` : "—"}</Row>
@@ -92,6 +95,12 @@ export default async function RequestPage({ params }: { params: Promise<{ id: st
           </Row>
           <Row label="Hold">
             <Money micros={r.holdMicros} exact />
+            {r.overageMicros > BigInt(0) ? (
+              <span className="text-slate-600">
+                {" "}
+                (charged <Money micros={r.overageMicros} exact /> beyond the hold)
+              </span>
+            ) : null}
           </Row>
           <Row label="Usage source">{r.usageSource}</Row>
           <Row label="Latency">
