@@ -27,6 +27,7 @@ const STAFF_ITEMS: NavItem[] = [
   { href: "/staff/disputes", label: "Dispute queue" },
   { href: "/staff/models", label: "Model prices" },
   { href: "/staff/audit", label: "Audit log" },
+  { href: "/staff/overage", label: "Overage" },
 ];
 
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {

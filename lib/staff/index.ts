@@ -2,3 +2,4 @@ export * from "./schemas";
 export { searchAccounts, getAccountForStaff, grantCredits, type AccountRow, type GrantResult } from "./accounts";
 export { listModelsForStaff, updateModel, type ModelRow } from "./models";
 export { listAudit, type AuditRow } from "./audit";
+export { listOverage, type OverageRow, type OverageTotals } from "./overage";
