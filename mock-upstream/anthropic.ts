@@ -3,7 +3,7 @@ import type { ServerResponse } from "node:http";
 import type { HandlerCtx } from "./context";
 import { applyLatencyAndFault, type ErrorWriter } from "./faults";
 import { isRecord, positiveIntField, sendCutBody, sendJson, startSse, wait, writeChunk } from "./http";
-import { contentText, outputPieces, outputText, parseDirectives, tokensForBytes, utf8Bytes } from "./tokens";
+import { attachmentBytes, contentText, outputPieces, outputText, parseDirectives, tokensForBytes, utf8Bytes } from "./tokens";
 
 export function anthropicError(res: ServerResponse, status: number, type: string, message: string, headers: Record<string, string> = {}): void {
   sendJson(res, status, { type: "error", error: { type, message } }, headers);
@@ -35,7 +35,7 @@ export async function messages(ctx: HandlerCtx): Promise<void> {
   for (const m of body.messages) {
     if (!isRecord(m)) return anthropicError(res, 400, "invalid_request_error", "messages: each message must be an object");
     const text = contentText(m.content);
-    promptBytes += utf8Bytes(text);
+    promptBytes += utf8Bytes(text) + attachmentBytes(m.content);
     if (m.role === "user") lastUser = text;
   }
   const stream = body.stream === true;

@@ -4,6 +4,7 @@ import { applyLatencyAndFault, type ErrorWriter } from "./faults";
 import { isRecord, positiveIntField, sendCutBody, sendJson, startSse, wait, writeChunk } from "./http";
 import type { HandlerCtx } from "./context";
 import {
+  attachmentBytes,
   contentText,
   embeddingBase64,
   embeddingVector,
@@ -56,7 +57,7 @@ export async function chatCompletions(ctx: HandlerCtx): Promise<void> {
   for (const m of body.messages) {
     if (!isRecord(m)) return openaiError(res, 400, "each message must be an object", "invalid_request_error", null, "messages");
     const text = contentText(m.content);
-    promptBytes += utf8Bytes(text);
+    promptBytes += utf8Bytes(text) + attachmentBytes(m.content);
     if (m.role === "user") lastUser = text;
   }
   const stream = body.stream === true;

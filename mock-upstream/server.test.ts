@@ -67,6 +67,14 @@ describe("token math", () => {
     expect(empty.usage.prompt_tokens).toBe(1);
   });
 
+  it("bills inline document, file and audio data like text (images still add nothing)", async () => {
+    const doc = "D".repeat(4000);
+    const anthropic = await post("/v1/messages", { model: "mock-small", max_tokens: 5, messages: [{ role: "user", content: [{ type: "document", source: { type: "base64", media_type: "application/pdf", data: doc } }, { type: "text", text: "abcd" }] }] }, { ...AUTH, "x-api-key": "k", "anthropic-version": "2023-06-01" });
+    expect((await anthropic.json()).usage.input_tokens).toBe(1001);
+    const openai = await post("/v1/chat/completions", { model: "mock-small", messages: [{ role: "user", content: [{ type: "file", file: { file_data: doc } }, { type: "input_audio", input_audio: { data: "A".repeat(400), format: "wav" } }] }] });
+    expect((await openai.json()).usage.prompt_tokens).toBe(1100);
+  });
+
   it("outputs exactly min(max_tokens, N) tokens of 'tok'", async () => {
     const a = await (await chat("#tokens=5")).json();
     expect(a.choices[0].message.content).toBe("tok tok tok tok tok");

@@ -70,6 +70,25 @@ export function contentText(content: unknown): string {
   return out;
 }
 
+/**
+ * Bytes of inline document, file and audio data in a message `content` — billed like text, the
+ * way a real provider bills what it reads from a document (so a gateway that holds a flat amount
+ * for documents is caught undercharging). Images still add nothing.
+ */
+export function attachmentBytes(content: unknown): number {
+  if (!Array.isArray(content)) return 0;
+  let n = 0;
+  for (const part of content) {
+    if (!part || typeof part !== "object") continue;
+    const p = part as Record<string, unknown>;
+    const src = p.source && typeof p.source === "object" ? (p.source as Record<string, unknown>) : null;
+    const file = p.file && typeof p.file === "object" ? (p.file as Record<string, unknown>) : p.input_audio && typeof p.input_audio === "object" ? (p.input_audio as Record<string, unknown>) : null;
+    const data = p.type === "document" ? src?.data : p.type === "file" || p.type === "input_audio" ? (file?.file_data ?? file?.data) : undefined;
+    if (typeof data === "string") n += utf8Bytes(data);
+  }
+  return n;
+}
+
 /** Output pieces: "tok", " tok", " tok"… — their concatenation is the non-streamed content. */
 export function outputPieces(n: number): string[] {
   const pieces: string[] = [];
