@@ -13,6 +13,7 @@
 import { sql } from "drizzle-orm";
 import { env } from "@/lib/env";
 import { getDb, rows } from "@/lib/db";
+import { errFields, log } from "@/lib/log";
 
 export interface UsageEvent {
   id: string;
@@ -132,7 +133,7 @@ function flushQueued(): Promise<void> {
           s.lastWarn = Date.now();
           // The driver's own error, not the query text (which carries every value of the batch).
           const cause = e instanceof Error && e.cause instanceof Error ? e.cause : e;
-          console.error(`[tollgate] usage events not written (${s.queue.length} queued, retrying):`, (cause instanceof Error ? cause.message : String(cause)).slice(0, 300));
+          log("usage").error({ queued: s.queue.length, ...errFields(cause) }, "usage events not written; retrying");
         }
         schedule(s);
         throw e;
