@@ -1,3 +1,3 @@
 export * from "./queries";
 export * from "./series";
-export { MODEL_ENDPOINTS, REQUEST_ENDPOINTS } from "./request-log";
+export { READ_ENDPOINTS, REQUEST_ENDPOINTS } from "./request-log";

@@ -3,7 +3,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { apiKeys, ledgerEntries, models, requests } from "@/db/schema";
 import { rows, type DbOrTx } from "@/lib/db";
 import { authorize, type ActorCtx } from "@/lib/accounts/authorize";
-import { findRequest, MODEL_ENDPOINTS, queryRequestLog, type RequestLogFilters, type RequestLogRow } from "./request-log";
+import { findRequest, READ_ENDPOINTS, queryRequestLog, type RequestLogFilters, type RequestLogRow } from "./request-log";
 import { dayKey, dayKeys, rangeStart } from "./series";
 
 export interface UsageBucket {
@@ -35,7 +35,7 @@ export async function usageSummary(db: DbOrTx, ctx: ActorCtx, days: number, now 
                coalesce(sum(${requests.outputTokens}), 0) AS tout, coalesce(sum(${requests.costMicros}), 0)::text AS cost
         FROM ${requests}
         WHERE ${requests.accountId} = ${ctx.accountId} AND ${requests.createdAt} >= ${start.toISOString()}
-          AND ${requests.endpoint} IN (${sql.join(MODEL_ENDPOINTS.map((e) => sql`${e}`), sql`, `)})
+          AND ${requests.endpoint} NOT IN (${sql.join(READ_ENDPOINTS.map((e) => sql`${e}`), sql`, `)})
         GROUP BY 1, 2, 3
         ORDER BY 1`,
   );
