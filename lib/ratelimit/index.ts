@@ -11,7 +11,6 @@ import { Script } from "./adapter";
 import { storeFailed } from "./fail-mode";
 import { getLimitStore, redisPrefix, type LimitStore } from "./store";
 import { rpmFor, TIER_RPM } from "./tiers";
-import { errFields, log } from "@/lib/log";
 import { metrics } from "@/lib/metrics";
 
 export { rpmFor, TIER_RPM };
