@@ -1,6 +1,6 @@
 // The whole Tollgate data model. Money is bigint micro-USD (columns end in _micros).
 // Constraints that protect money live here (CHECKs, unique keys); the append-only
-// trigger on ledger_entries is in a hand-written migration (see db/migrations).
+// triggers on ledger_entries and audit_log are in hand-written migrations (see db/migrations).
 import { sql } from "drizzle-orm";
 import {
   bigint,
@@ -37,7 +37,11 @@ export const entryTypeEnum = pgEnum("ledger_entry_type", [
   "adjustment",
   "expiry",
   "byok_fee",
+  "chargeback_freeze",
+  "chargeback_release",
+  "chargeback",
 ]);
+export const accountStatusEnum = pgEnum("account_status", ["active", "suspended", "terminated", "closed"]);
 export const usageSourceEnum = pgEnum("usage_source", ["reported", "estimated", "hold", "none"]);
 export const disputeStatusEnum = pgEnum("dispute_status", ["open", "under_review", "refunded", "rejected"]);
 export const checkoutStatusEnum = pgEnum("checkout_status", ["open", "fulfilled", "expired"]);
@@ -49,6 +53,7 @@ export const users = pgTable("users", {
   passwordHash: text("password_hash"), // null for OAuth-only users
   isStaff: boolean("is_staff").notNull().default(false),
   createdAt: createdAt(),
+  deletedAt: ts("deleted_at"), // self-deleted: email/name replaced by tombstones
 });
 
 export const accounts = pgTable(
@@ -61,11 +66,18 @@ export const accounts = pgTable(
     concurrencyLimit: integer("concurrency_limit").notNull().default(10),
     lowBalanceThresholdMicros: micros("low_balance_threshold_micros"),
     lastPaidTopupAt: ts("last_paid_topup_at"),
+    // Lifetime (lib/accounts/lifecycle.ts): only 'active' accounts may call the API.
+    status: accountStatusEnum("status").notNull().default("active"),
+    statusReason: text("status_reason"),
+    statusChangedAt: ts("status_changed_at"),
+    closedAt: ts("closed_at"),
+    erasedAt: ts("erased_at"), // personal data replaced by tombstones (erasure job)
     createdAt: createdAt(),
   },
   (t) => [
     check("accounts_held_nonneg", sql`${t.heldMicros} >= 0`),
     check("accounts_concurrency_pos", sql`${t.concurrencyLimit} > 0`),
+    index("accounts_erasure_due_idx").on(t.closedAt).where(sql`${t.erasedAt} IS NULL AND ${t.closedAt} IS NOT NULL`),
   ],
 );
 
@@ -187,6 +199,7 @@ export const creditLots = pgTable(
     grantKey: text("grant_key").unique(), // operator-chosen idempotency key of a grant (CLI --idempotency-key)
     stripePaymentIntentId: text("stripe_payment_intent_id"),
     reason: text("reason"),
+    stripeReceiptUrl: text("stripe_receipt_url"),
     reminded30At: ts("reminded_30_at"),
     reminded7At: ts("reminded_7_at"),
     expiredAt: ts("expired_at"),
@@ -280,6 +293,7 @@ export const requests = pgTable(
     index("requests_account_client_id_idx").on(t.accountId, t.clientRequestId).where(sql`${t.clientRequestId} IS NOT NULL`),
     index("requests_overage_idx").on(t.createdAt).where(sql`${t.overageMicros} > 0 OR ${t.unchargedMicros} > 0`),
     check("requests_overage_nonneg", sql`${t.overageMicros} >= 0 AND ${t.unchargedMicros} >= 0`),
+    index("requests_created_idx").on(t.createdAt), // retention purge
   ],
 );
 
@@ -354,6 +368,51 @@ export const auditLog = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index("audit_account_idx").on(t.accountId, t.createdAt), index("audit_created_idx").on(t.createdAt)],
+);
+
+// Card disputes opened at Stripe against a top-up payment (not the customer disputes above).
+// The row is the idempotency key and state machine: open → won | lost, exactly once.
+export const chargebacks = pgTable(
+  "chargebacks",
+  {
+    id: text("id").primaryKey(), // Stripe dispute id (dp_…)
+    accountId: text("account_id").notNull().references(() => accounts.id),
+    lotId: text("lot_id").notNull().references(() => creditLots.id),
+    chargeId: text("charge_id"),
+    paymentIntentId: text("payment_intent_id"),
+    amountMicros: micros("amount_micros").notNull(), // disputed amount
+    frozenMicros: micros("frozen_micros").notNull().default(sql`0`),
+    lostMicros: micros("lost_micros").notNull().default(sql`0`),
+    status: text("status").notNull().default("open"), // open | won | lost
+    stripeStatus: text("stripe_status"),
+    reason: text("reason"),
+    freezeEntryId: text("freeze_entry_id"),
+    closeEntryId: text("close_entry_id"),
+    createdAt: createdAt(),
+    closedAt: ts("closed_at"),
+  },
+  (t) => [
+    index("chargebacks_account_idx").on(t.accountId),
+    check("chargebacks_amounts_nonneg", sql`${t.amountMicros} >= 0 AND ${t.frozenMicros} >= 0 AND ${t.lostMicros} >= 0`),
+    check("chargebacks_status", sql`${t.status} IN ('open', 'won', 'lost')`),
+  ],
+);
+
+// Notices for the operator's staff (chargebacks, …), shown in the staff area.
+export const staffNotifications = pgTable(
+  "staff_notifications",
+  {
+    id: text("id").primaryKey(), // ntf_
+    accountId: text("account_id"),
+    kind: text("kind").notNull(),
+    title: text("title").notNull(),
+    body: text("body").notNull(),
+    dedupeKey: text("dedupe_key").unique(),
+    readAt: ts("read_at"),
+    emailedAt: ts("emailed_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("staff_notifications_created_idx").on(t.createdAt)],
 );
 
 export const processedWebhookEvents = pgTable("processed_webhook_events", {

@@ -6,6 +6,8 @@ import { ConsoleNav, type NavItem } from "@/components/console/nav";
 import { can, type Permission } from "@/lib/auth/permissions";
 import { unreadNotificationCount } from "@/lib/accounts/notifications";
 import { LocalModeBanner } from "@/components/local-mode-banner";
+import { accountStatusOf } from "@/lib/accounts/lifecycle";
+import { AccountStatusBanner } from "@/components/console/account-status-banner";
 import { getConsole } from "./_lib/context";
 
 // Every console page depends on the signed-in user.
@@ -33,6 +35,7 @@ const STAFF_ITEMS: NavItem[] = [
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
   const { db, user, account } = await getConsole();
   const unread = account ? await unreadNotificationCount(db, { userId: user.id, accountId: account.accountId }) : 0;
+  const lifetime = account ? await accountStatusOf(db, account.accountId) : null;
   const items = account
     ? ITEMS.filter((i) => !i.permission || can(account.role, i.permission)).map((i) => (i.href === "/notifications" ? { ...i, badge: unread } : i))
     : [];
@@ -70,6 +73,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
       <div className="mx-auto flex max-w-7xl flex-col gap-6 px-4 py-6 sm:px-6 lg:flex-row lg:gap-8">
         <ConsoleNav items={items} staffItems={user.isStaff ? STAFF_ITEMS : []} />
         <main id="main" tabIndex={-1} className="min-w-0 flex-1 focus:outline-none">
+          {lifetime ? <AccountStatusBanner status={lifetime.status} reason={lifetime.reason} balanceMicros={lifetime.balanceMicros} /> : null}
           {children}
         </main>
       </div>

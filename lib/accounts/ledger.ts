@@ -6,7 +6,7 @@ import { authorize, type ActorCtx } from "./authorize";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { dayRange } from "./filters";
 
-export const LEDGER_TYPES = ["topup", "grant", "charge", "refund", "adjustment", "expiry", "byok_fee"] as const;
+export const LEDGER_TYPES = ["topup", "grant", "charge", "refund", "adjustment", "expiry", "byok_fee", "chargeback_freeze", "chargeback_release", "chargeback"] as const;
 export type LedgerType = (typeof LEDGER_TYPES)[number];
 /** Entry types a customer may dispute. */
 export const DISPUTABLE_TYPES: readonly LedgerType[] = ["charge", "byok_fee"];

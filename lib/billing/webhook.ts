@@ -24,6 +24,39 @@ export interface WebhookResponse {
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
+/**
+ * The request body with a running size cap: a chunked body (no Content-Length) is counted as it
+ * arrives, and the read stops — the stream cancelled — the moment it passes `max`, so an
+ * oversized body is never buffered whole. null = too large.
+ */
+export async function readBodyCapped(body: ReadableStream<Uint8Array> | null, max = MAX_WEBHOOK_BYTES): Promise<Uint8Array | null> {
+  if (!body) return new Uint8Array(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > max) {
+        await reader.cancel("payload too large").catch(() => undefined);
+        return null;
+      }
+      chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
 const HANDLED = new Set([
   "checkout.session.completed",
   "checkout.session.async_payment_succeeded",

@@ -20,6 +20,8 @@ interface Row {
   balance_micros: string | bigint;
   held_micros: string | bigint;
   expiring_soon: boolean;
+  account_status: string;
+  account_status_reason: string | null;
 }
 
 const toDate = (v: Date | string | null): Date | null => (v === null ? null : v instanceof Date ? v : new Date(v));
@@ -29,6 +31,7 @@ export async function lookupKeyByHash(db: DbOrTx, hash: string): Promise<CachedK
     db,
     sql`SELECT k.id AS key_id, k.account_id, k.tier, k.custom_rpm, k.expires_at, k.revoked_at, k.grace_until,
                a.concurrency_limit, a.balance_micros, a.held_micros,
+               a.status AS account_status, a.status_reason AS account_status_reason,
                EXISTS (SELECT 1 FROM credit_lots l
                         WHERE l.account_id = a.id AND l.remaining_micros > 0 AND l.expired_at IS NULL
                           AND l.expires_at <= now() + interval '30 days') AS expiring_soon
@@ -48,6 +51,8 @@ export async function lookupKeyByHash(db: DbOrTx, hash: string): Promise<CachedK
     balanceMicros: BigInt(row.balance_micros),
     heldMicros: BigInt(row.held_micros),
     creditsExpiringSoon: Boolean(row.expiring_soon),
+    accountStatus: String(row.account_status),
+    accountStatusReason: row.account_status_reason,
   };
 }
 
@@ -59,6 +64,21 @@ export function assertKeyUsable(key: CachedKey, now = new Date()): void {
   if (key.expiresAt && key.expiresAt <= now) {
     throw new AppError("KEY_EXPIRED", "This API key has expired.");
   }
+  assertAccountOpen(key);
+}
+
+/**
+ * A working key of a suspended (or terminated/closed) account is refused with 403: the key is
+ * fine, the account may not call the API. The status comes with the cached lookup, so a change
+ * applies everywhere within the key-cache bound (≤ 5 s), or at once where the cache is evicted.
+ */
+export function assertAccountOpen(key: Pick<CachedKey, "accountStatus" | "accountStatusReason">): void {
+  if (key.accountStatus === "active") return;
+  if (key.accountStatus === "suspended") {
+    const why = key.accountStatusReason ? ` Reason: ${key.accountStatusReason}` : "";
+    throw new AppError("ACCOUNT_SUSPENDED", `This account is suspended.${why} See the console or contact support.`);
+  }
+  throw new AppError("ACCOUNT_CLOSED", "This account is closed; its API access has ended.");
 }
 
 /**

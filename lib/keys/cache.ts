@@ -17,6 +17,9 @@ export interface CachedKey {
   balanceMicros: bigint;
   heldMicros: bigint;
   creditsExpiringSoon: boolean;
+  /** The account's lifetime status (lib/accounts/lifecycle.ts); only 'active' may call the API. */
+  accountStatus: string;
+  accountStatusReason: string | null;
 }
 
 interface Entry {

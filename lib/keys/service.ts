@@ -1,8 +1,8 @@
 // API key management shared by the console, the CLI and tests. Every mutation is scoped to
 // ctx.accountId (another account's key is NOT_FOUND) and writes its audit row in the same
 // transaction. Plaintext keys exist only in the return value of create/rotate.
-import { and, desc, eq } from "drizzle-orm";
-import { apiKeys } from "@/db/schema";
+import { and, desc, eq, sql } from "drizzle-orm";
+import { accounts, apiKeys } from "@/db/schema";
 import type { DbOrTx } from "@/lib/db";
 import { AppError, invalidRequestFromZod } from "@/lib/errors";
 import { writeAudit, type ActorKind } from "@/lib/audit";
@@ -48,11 +48,50 @@ async function loadOwned(tx: DbOrTx, ctx: KeyContext, keyId: string, forUpdate: 
   return row;
 }
 
+/**
+ * Terminated and closed accounts get no new keys. FOR SHARE queues behind a termination that
+ * holds the account row (it revokes every key), so no key is created behind its back.
+ */
+async function assertAccountTakesKeys(tx: DbOrTx, accountId: string): Promise<void> {
+  const [row] = await tx.select({ status: accounts.status }).from(accounts).where(eq(accounts.id, accountId)).for("share");
+  if (!row) throw new AppError("NOT_FOUND", "Account not found.");
+  if (row.status === "terminated" || row.status === "closed") throw new AppError("CONFLICT", `This account is ${row.status}; it cannot have API keys.`);
+}
+
+/** The account a key belongs to: operator tools (CLI, staff) name a key by its id alone. */
+export async function keyAccountId(db: DbOrTx, keyId: string): Promise<string> {
+  if (!keyIdSchema.safeParse(keyId).success) throw new AppError("NOT_FOUND", "API key not found.");
+  const [row] = await db.select({ accountId: apiKeys.accountId }).from(apiKeys).where(eq(apiKeys.id, keyId)).limit(1);
+  if (!row) throw new AppError("NOT_FOUND", "API key not found.");
+  return row.accountId;
+}
+
+/** Evicts every key of an account from the key caches (its status changed). */
+export async function invalidateAccountKeys(db: DbOrTx, accountId: string): Promise<void> {
+  const ids = await db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.accountId, accountId));
+  await Promise.all(ids.map((k) => invalidateKey(k.id)));
+}
+
+/**
+ * Revokes every key of the account at once (termination, closure), grace periods included.
+ * Runs in the caller's transaction; returns the ids revoked (the caller invalidates the cache
+ * after commit).
+ */
+export async function revokeAllKeys(tx: DbOrTx, accountId: string, now = new Date()): Promise<string[]> {
+  const revoked = await tx
+    .update(apiKeys)
+    .set({ revokedAt: now, graceUntil: null })
+    .where(and(eq(apiKeys.accountId, accountId), sql`(${apiKeys.revokedAt} IS NULL OR ${apiKeys.revokedAt} > ${now} OR ${apiKeys.graceUntil} > ${now})`))
+    .returning({ id: apiKeys.id });
+  return revoked.map((r) => r.id);
+}
+
 export async function createKey(db: DbOrTx, ctx: KeyContext, input: CreateKeyInput): Promise<{ key: ApiKeyView; plaintext: string }> {
   const data = parse(createKeySchema, input);
   const plaintext = generateKey();
   const { prefix, last4 } = displayParts(plaintext);
   const row = await db.transaction(async (tx) => {
+    await assertAccountTakesKeys(tx, ctx.accountId);
     const [inserted] = await tx
       .insert(apiKeys)
       .values({
@@ -133,6 +172,7 @@ export async function rotateKey(db: DbOrTx, ctx: KeyContext, keyId: string, inpu
   const { prefix, last4 } = displayParts(plaintext);
   const now = new Date();
   const result = await db.transaction(async (tx) => {
+    await assertAccountTakesKeys(tx, ctx.accountId);
     const old = await loadOwned(tx, ctx, keyId, true);
     const status = keyStatus(old, now);
     if (status === "revoked") throw new AppError("CONFLICT", "This key is revoked and cannot be rotated.");

@@ -3,3 +3,4 @@ export { searchAccounts, getAccountForStaff, grantCredits, type AccountRow, type
 export { listModelsForStaff, updateModel, type ModelRow } from "./models";
 export { listAudit, type AuditRow } from "./audit";
 export { listOverage, type OverageRow, type OverageTotals } from "./overage";
+export { staffSetAccountStatus, staffRevokeKey, staffListKeys } from "./lifecycle";

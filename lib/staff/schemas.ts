@@ -29,3 +29,20 @@ export const modelUpdateSchema = z.object({
   enabled: z.preprocess((v) => v === true || v === "true" || v === "on", z.boolean()),
 });
 export type ModelUpdateInput = z.output<typeof modelUpdateSchema>;
+
+const accountIdSchema = z.string({ error: "Missing account" }).regex(/^acct_[0-9A-Za-z]{1,64}$/, "Not an account id");
+
+export const staffAccountStatusSchema = z
+  .object({
+    accountId: accountIdSchema,
+    op: z.enum(["suspend", "unsuspend", "terminate"], { error: "Unknown operation" }),
+    reason: z.string().trim().max(500, "At most 500 characters").optional(),
+  })
+  .refine((v) => v.op === "unsuspend" || (v.reason && v.reason.length >= 3), { path: ["reason"], message: "Give a reason (at least 3 characters); the customer sees it" });
+export type StaffAccountStatusInput = z.output<typeof staffAccountStatusSchema>;
+
+export const staffKeySchema = z.object({
+  accountId: accountIdSchema,
+  keyId: z.string({ error: "Missing key" }).regex(/^key_[0-9A-Za-z]{1,64}$/, "Not a key id"),
+});
+export type StaffKeyInput = z.output<typeof staffKeySchema>;

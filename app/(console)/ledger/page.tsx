@@ -29,6 +29,9 @@ const TYPE_TONE: Record<string, BadgeTone> = {
   byok_fee: "neutral",
   refund: "amber",
   expiry: "red",
+  chargeback_freeze: "amber",
+  chargeback_release: "green",
+  chargeback: "red",
 };
 const TYPE_LABEL: Record<string, string> = {
   topup: "Top-up",
@@ -38,6 +41,9 @@ const TYPE_LABEL: Record<string, string> = {
   adjustment: "Adjustment",
   expiry: "Expiry",
   byok_fee: "BYOK fee",
+  chargeback_freeze: "Chargeback (frozen)",
+  chargeback_release: "Chargeback won",
+  chargeback: "Chargeback",
 };
 
 export default async function LedgerPage({ searchParams }: { searchParams: SearchParams }) {

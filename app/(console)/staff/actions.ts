@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { defineAction } from "@/lib/auth/action";
 import { disputeIdSchema, disputeMessageSchema, resolveDispute, staffReply, staffResolveSchema, startReview } from "@/lib/disputes";
-import { grantCredits, grantSchema, modelUpdateSchema, updateModel } from "@/lib/staff";
+import { grantCredits, grantSchema, modelUpdateSchema, staffAccountStatusSchema, staffKeySchema, staffRevokeKey, staffSetAccountStatus, updateModel } from "@/lib/staff";
 
 // Staff actions name their target (account, dispute, model) in the input; the staff flag is
 // checked by defineAction and again, from the database, by every lib function.
@@ -26,4 +26,14 @@ export const resolveDisputeAction = defineAction({ input: staffResolveSchema, st
 export const updateModelAction = defineAction({ input: modelUpdateSchema, staff: true }, async (ctx, input) => {
   const m = await updateModel(ctx.db, staff(ctx), input);
   return { id: m.id };
+});
+
+export const setAccountStatusAction = defineAction({ input: staffAccountStatusSchema, staff: true }, async (ctx, input) => {
+  const r = await staffSetAccountStatus(ctx.db, staff(ctx), input);
+  return { status: r.status, changed: r.changed, revokedKeys: r.revokedKeyIds.length };
+});
+
+export const staffRevokeKeyAction = defineAction({ input: staffKeySchema, staff: true }, async (ctx, input) => {
+  const k = await staffRevokeKey(ctx.db, staff(ctx), input);
+  return { id: k.id };
 });

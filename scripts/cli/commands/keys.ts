@@ -1,8 +1,9 @@
 // key:create — issue an API key for a user's account (operator CLI; --rpm sets a negotiated limit).
+// key:revoke / key:rotate — by key id, whatever the account (the operator's own tools).
 import { and, asc, eq, sql } from "drizzle-orm";
 import { memberships, users } from "@/db/schema";
 import { getDb } from "@/lib/db";
-import { createKey, KEY_TIERS, type KeyTier } from "@/lib/keys";
+import { createKey, keyAccountId, KEY_TIERS, revokeKey, rotateKey, type KeyTier } from "@/lib/keys";
 import { CliError, optionalFlag, printJson, requireFlag, type CliCommand } from "../types";
 
 export const commands: Record<string, CliCommand> = {
@@ -34,6 +35,32 @@ export const commands: Record<string, CliCommand> = {
       if (!membership) throw new CliError(accountFlag ? `${email} is not a member of ${accountFlag}` : `${email} has no account`);
       const { key, plaintext } = await createKey(db, { accountId: membership.accountId, actorUserId: null, actorKind: "cli" }, { name, tier: (tier as KeyTier | undefined) ?? "standard", customRpm });
       printJson({ id: key.id, key: plaintext, account_id: key.accountId });
+    },
+  },
+  "key:revoke": {
+    usage: "--key-id ID  revoke a key at once (also ends a rotation grace period)",
+    async run(flags) {
+      const keyId = requireFlag(flags, "key-id").trim();
+      const db = await getDb();
+      const accountId = await keyAccountId(db, keyId);
+      const key = await revokeKey(db, { accountId, actorUserId: null, actorKind: "cli" }, keyId);
+      printJson({ id: key.id, account_id: key.accountId, revoked_at: key.revokedAt?.toISOString() ?? null });
+    },
+  },
+  "key:rotate": {
+    usage: "--key-id ID [--grace-hours H]  issue a replacement key (printed once); the old one works H more hours (default 24, 0 = revoke now)",
+    async run(flags) {
+      const keyId = requireFlag(flags, "key-id").trim();
+      const graceFlag = optionalFlag(flags, "grace-hours");
+      let graceHours: number | undefined;
+      if (graceFlag !== undefined) {
+        if (!/^\d+(\.\d+)?$/.test(graceFlag) || Number(graceFlag) > 24 * 30) throw new CliError("--grace-hours must be a number of hours between 0 and 720");
+        graceHours = Number(graceFlag);
+      }
+      const db = await getDb();
+      const accountId = await keyAccountId(db, keyId);
+      const r = await rotateKey(db, { accountId, actorUserId: null, actorKind: "cli" }, keyId, graceHours === undefined ? {} : { graceHours });
+      printJson({ id: r.key.id, key: r.plaintext, account_id: r.key.accountId, previous_id: r.previous.id, previous_grace_until: r.previous.graceUntil?.toISOString() ?? null });
     },
   },
 };

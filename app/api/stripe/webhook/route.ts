@@ -1,6 +1,6 @@
 // Stripe → Tollgate events. Thin: the raw bytes and the signature header go to lib/billing.
 import { getDb } from "@/lib/db";
-import { handleStripeWebhook, MAX_WEBHOOK_BYTES } from "@/lib/billing/webhook";
+import { handleStripeWebhook, MAX_WEBHOOK_BYTES, readBodyCapped } from "@/lib/billing/webhook";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -8,8 +8,10 @@ export const dynamic = "force-dynamic";
 export async function POST(req: Request): Promise<Response> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > MAX_WEBHOOK_BYTES) return Response.json({ error: "payload too large" }, { status: 413 });
-  // Bytes, not text(): the signature covers the exact payload.
-  const raw = new Uint8Array(await req.arrayBuffer());
+  // Bytes, not text(): the signature covers the exact payload. Counted while read: a chunked
+  // body declares no length.
+  const raw = await readBodyCapped(req.body, MAX_WEBHOOK_BYTES);
+  if (!raw) return Response.json({ error: "payload too large" }, { status: 413, headers: { connection: "close" } });
   let db;
   try {
     db = await getDb();

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { AccountStatusControls, StaffRevokeKeyButton } from "@/components/console/staff/account-status-controls";
 import { GrantForm } from "@/components/console/staff/grant-form";
 import { Badge } from "@/components/ui/badge";
 import { buttonClasses, ButtonLink } from "@/components/ui/button";
@@ -11,7 +12,8 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { randomBase62 } from "@/lib/ids";
-import { getAccountForStaff } from "@/lib/staff";
+import { keyStatus } from "@/lib/keys";
+import { getAccountForStaff, staffListKeys } from "@/lib/staff";
 import { staffAccess } from "../../../_lib/context";
 
 export const metadata: Metadata = { title: "Account (staff)" };
@@ -23,6 +25,8 @@ export default async function StaffAccountPage({ params }: { params: Promise<{ i
   const detail = await getAccountForStaff(db, staff, id);
   if (!detail) notFound();
   const { account, members, keys, recentEntries, openDisputes } = detail;
+  const keyList = await staffListKeys(db, staff, account.id);
+  const now = new Date();
 
   return (
     <div className="space-y-6">
@@ -48,6 +52,67 @@ export default async function StaffAccountPage({ params }: { params: Promise<{ i
           hint={`Concurrency limit ${account.concurrencyLimit}`}
         />
       </div>
+      <Card>
+        <CardHeader
+          title="Account status"
+          description={
+            <>
+              <Badge tone={account.status === "active" ? "green" : account.status === "suspended" ? "amber" : "red"}>{account.status}</Badge>
+              {account.statusReason ? <span className="ml-2">{account.statusReason}</span> : null}
+              {account.statusChangedAt ? (
+                <span className="ml-2 text-slate-500">
+                  since <Time value={account.statusChangedAt} />
+                </span>
+              ) : null}
+            </>
+          }
+        />
+        <CardBody>
+          <AccountStatusControls accountId={account.id} status={account.status} />
+        </CardBody>
+      </Card>
+      <Card>
+        <CardHeader title="API keys" description="Revoking is immediate and audited under your name." />
+        {keyList.length === 0 ? (
+          <EmptyState title="No API keys" />
+        ) : (
+          <Table caption="API keys">
+            <THead>
+              <tr>
+                <Th>Name</Th>
+                <Th>Key</Th>
+                <Th>Status</Th>
+                <Th>Created</Th>
+                <Th>
+                  <span className="sr-only">Actions</span>
+                </Th>
+              </tr>
+            </THead>
+            <TBody>
+              {keyList.map((k) => {
+                const st = keyStatus(k, now);
+                return (
+                  <Tr key={k.id}>
+                    <Td>{k.name}</Td>
+                    <Td>
+                      <code className="font-mono text-xs">
+                        {k.prefix}…{k.last4}
+                      </code>
+                    </Td>
+                    <Td>
+                      <Badge tone={st === "active" ? "green" : st === "grace" ? "amber" : "neutral"}>{st}</Badge>
+                    </Td>
+                    <Td>
+                      <Time value={k.createdAt} dateOnly />
+                    </Td>
+                    <Td className="text-right">{st === "active" || st === "grace" ? <StaffRevokeKeyButton accountId={account.id} keyId={k.id} label={`${k.name} (${k.prefix}…${k.last4})`} /> : null}</Td>
+                  </Tr>
+                );
+              })}
+            </TBody>
+          </Table>
+        )}
+      </Card>
       <Card>
         <CardHeader title="Grant credits" description="Creates a grant lot and a ledger entry, audited under your name." />
         <CardBody>
