@@ -5,6 +5,12 @@
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   if (process.env.NEXT_PHASE === "phase-production-build") return;
+  // The embedded database is opened (and served to the CLI on its socket) at boot, not at the
+  // first request: a CLI started before then would otherwise open the files itself.
+  if (!process.env.DATABASE_URL && process.env.TOLLGATE_PGLITE_SOCKET === "1") {
+    const { getDbHandle } = await import("./lib/db");
+    await getDbHandle();
+  }
   const setting = (process.env.TOLLGATE_JOBS ?? "").toLowerCase();
   if (setting === "off" || setting === "0" || setting === "false") return;
   if (process.env.NODE_ENV === "test" && setting !== "on") return;

@@ -11,6 +11,8 @@ async function main(): Promise<void> {
   buildIfNeeded();
   const authSecret = ensureAuthSecret(env);
   await migrateAndSeed(env);
+  // The server serves the embedded database on DATA_DIR's socket, so the CLI works beside it.
+  if (!env.DATABASE_URL) process.env.TOLLGATE_PGLITE_SOCKET = "1";
   launch(env, authSecret);
 }
 

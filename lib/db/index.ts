@@ -6,6 +6,7 @@ import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import * as schema from "@/db/schema";
 import { errFields, log } from "@/lib/log";
+import { serveOnSocket, socketAnswers, socketPath, SOCKET_PORT } from "./socket";
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -16,6 +17,8 @@ export type DbOrTx = Db | Tx;
 export interface DbHandle {
   db: Db;
   kind: "postgres" | "pglite";
+  /** Set when this is the embedded database reached through a running server's socket. */
+  viaSocket?: string;
   close(): Promise<void>;
 }
 
@@ -23,11 +26,14 @@ const MIGRATIONS_DIR = path.join(process.cwd(), "db", "migrations");
 // Any fixed number; all instances agree on it so only one migrates at a time.
 const MIGRATION_LOCK_ID = 7_246_310_001;
 
-export async function openDb(opts: { databaseUrl?: string; dataDir?: string; poolSize?: number } = {}): Promise<DbHandle> {
-  if (opts.databaseUrl) {
+export async function openDb(opts: { databaseUrl?: string; socketDir?: string; dataDir?: string; poolSize?: number } = {}): Promise<DbHandle> {
+  if (opts.databaseUrl || opts.socketDir) {
     const { Pool } = await import("pg");
     const { drizzle } = await import("drizzle-orm/node-postgres");
-    const pool = new Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 20 });
+    const pool = opts.socketDir
+      ? // A running server's embedded database (lib/db/socket.ts): one session, so one connection.
+        new Pool({ host: opts.socketDir, port: SOCKET_PORT, user: "postgres", database: "postgres", max: 1 })
+      : new Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 20 });
     // An idle connection dropped by the server (restart, failover, DROP DATABASE ... FORCE after
     // close) must not crash the process: without a listener pg re-throws it as an uncaught error.
     let closing = false;
@@ -38,6 +44,7 @@ export async function openDb(opts: { databaseUrl?: string; dataDir?: string; poo
     return {
       db,
       kind: "postgres",
+      viaSocket: opts.socketDir,
       close: async () => {
         closing = true;
         const { closePipelineFor } = await import("./pipeline");
@@ -59,6 +66,22 @@ export async function openDb(opts: { databaseUrl?: string; dataDir?: string; poo
   await client.waitReady;
   const db = drizzle(client, { schema }) as unknown as Db;
   return { db, kind: "pglite", close: () => client.close() };
+}
+
+/** The server's embedded database, also served on DATA_DIR's socket for the CLI. */
+async function openServedPglite(dataDir: string): Promise<DbHandle> {
+  const handle = await openDb({ dataDir });
+  if (process.env.TOLLGATE_SKIP_MIGRATE !== "1") await migrate(handle);
+  const client = (handle.db as unknown as { $client: import("@electric-sql/pglite").PGlite }).$client;
+  const served = await serveOnSocket(client, dataDir);
+  log("db").info({ socket: served.path }, "embedded database served on a local socket (the CLI connects there)");
+  return {
+    ...handle,
+    close: async () => {
+      await served.close();
+      await handle.close();
+    },
+  };
 }
 
 export async function migrate(handle: DbHandle): Promise<void> {
@@ -89,10 +112,14 @@ const g = globalThis as GlobalWithDb;
 export function getDbHandle(): Promise<DbHandle> {
   if (!g.__tollgateDb) {
     g.__tollgateDb = (async () => {
-      const handle = await openDb({
-        databaseUrl: process.env.DATABASE_URL || undefined,
-        dataDir: process.env.DATA_DIR || ".data",
-      });
+      const databaseUrl = process.env.DATABASE_URL || undefined;
+      const dataDir = process.env.DATA_DIR || ".data";
+      if (!databaseUrl && process.env.TOLLGATE_PGLITE_SOCKET === "1") return openServedPglite(dataDir);
+      // The embedded database of a running server: go through its socket, it has migrated.
+      if (!databaseUrl && dataDir !== ":memory:" && (await socketAnswers(socketPath(dataDir)))) {
+        return openDb({ socketDir: path.resolve(dataDir) });
+      }
+      const handle = await openDb({ databaseUrl, dataDir });
       if (process.env.TOLLGATE_SKIP_MIGRATE !== "1") await migrate(handle);
       return handle;
     })();
