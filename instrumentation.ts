@@ -5,6 +5,9 @@
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   if (process.env.NEXT_PHASE === "phase-production-build") return;
+  // Traces go out over OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set (else nothing is loaded).
+  const { initTracing } = await import("./lib/tracing");
+  await initTracing();
   // The embedded database is opened (and served to the CLI on its socket) at boot, not at the
   // first request: a CLI started before then would otherwise open the files itself.
   if (!process.env.DATABASE_URL && process.env.TOLLGATE_PGLITE_SOCKET === "1") {
