@@ -2,6 +2,11 @@ import { defineConfig, devices } from "@playwright/test";
 
 const port = Number(process.env.E2E_PORT ?? 3210);
 export const baseURL = `http://127.0.0.1:${port}`;
+// A second server exactly like `npm start` on a fresh machine (embedded database, no Stripe keys,
+// local evaluation mode), for the specs under e2e/local/.
+const localPort = Number(process.env.E2E_LOCAL_PORT ?? port + 1);
+const localMockPort = Number(process.env.E2E_LOCAL_MOCK_PORT ?? Number(process.env.E2E_MOCK_PORT ?? 3998) - 1);
+export const localBaseURL = `http://127.0.0.1:${localPort}`;
 
 export default defineConfig({
   testDir: "e2e",
@@ -23,13 +28,24 @@ export default defineConfig({
     },
   },
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],
-  webServer: {
-    command: "npx tsx scripts/e2e-server.ts",
-    url: `${baseURL}/api/v1/health`,
-    reuseExistingServer: false,
-    timeout: 240_000,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { E2E_PORT: String(port) },
-  },
+  webServer: [
+    {
+      command: "npx tsx scripts/e2e-server.ts",
+      url: `${baseURL}/api/v1/health`,
+      reuseExistingServer: false,
+      timeout: 240_000,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { E2E_PORT: String(port) },
+    },
+    {
+      command: "npx tsx scripts/e2e-server.ts",
+      url: `${localBaseURL}/api/v1/health`,
+      reuseExistingServer: false,
+      timeout: 240_000,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { E2E_LOCAL: "1", E2E_PORT: String(localPort), E2E_MOCK_PORT: String(localMockPort) },
+    },
+  ],
 });

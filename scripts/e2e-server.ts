@@ -9,6 +9,7 @@ import pg from "pg";
 import { getDb } from "@/lib/db";
 import { createUserWithAccount, findUserByEmail } from "@/lib/auth/users";
 import { closeDb } from "@/lib/db";
+import { launcherLocalMode } from "@/lib/env";
 import { launch } from "./start/launch";
 import { buildIfNeeded, ensureAuthSecret, loadEnvOrExit, migrateAndSeed } from "./start/prepare";
 
@@ -36,8 +37,18 @@ async function main(): Promise<void> {
   process.env.MOCK_UPSTREAM_PORT = process.env.E2E_MOCK_PORT ?? "3998";
   process.env.DATA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "tollgate-e2e-"));
   process.env.AUTH_SECRET ??= randomBytes(32).toString("base64url");
-  // The console journey pays through the simulated checkout (no Stripe keys in tests).
-  process.env.ALLOW_SIMULATED_PAYMENTS ??= "true";
+  const local = process.env.E2E_LOCAL === "1";
+  if (local) {
+    // Exactly what `npm start` does on a fresh machine: the embedded database, no Stripe keys,
+    // and the local evaluation mode that offers the simulated payment to every user.
+    delete process.env.DATABASE_URL;
+    delete process.env.ALLOW_SIMULATED_PAYMENTS;
+    delete process.env.STRIPE_SECRET_KEY;
+    process.env.TOLLGATE_LOCAL_MODE = launcherLocalMode() ? "1" : "0";
+  } else {
+    // The console journey pays through the simulated checkout (no Stripe keys in tests).
+    process.env.ALLOW_SIMULATED_PAYMENTS ??= "true";
+  }
   if (process.env.DATABASE_URL) process.env.DATABASE_URL = await freshDatabase(process.env.DATABASE_URL);
   const env = loadEnvOrExit();
   buildIfNeeded();
@@ -48,6 +59,7 @@ async function main(): Promise<void> {
     await createUserWithAccount(db, { ...E2E_STAFF, name: "Staff", isStaff: true }, "system");
   }
   await closeDb();
+  if (!process.env.DATABASE_URL) process.env.TOLLGATE_PGLITE_SOCKET = "1";
   launch(env, authSecret);
 }
 

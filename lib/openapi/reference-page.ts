@@ -30,7 +30,7 @@ export function referencePage(req: Request): Response {
   const raw = req.headers.get("x-nonce");
   const nonce = raw && /^[A-Za-z0-9+/=_-]{8,128}$/.test(raw) ? raw : null;
   const n = nonce ? ` nonce="${escapeAttr(nonce)}"` : "";
-  const config = escapeAttr(JSON.stringify({ url: "/api/v1/openapi.json", withDefaultFonts: false, hideClientButton: true, metaData: { title: "Tollgate API reference" } }));
+  const config = escapeAttr(JSON.stringify({ url: "/api/v1/openapi.json", withDefaultFonts: false, hideClientButton: true, agent: { disabled: true }, telemetry: false, metaData: { title: "Tollgate API reference" } }));
   const html = `<!doctype html>
 <html lang="en">
 <head>
