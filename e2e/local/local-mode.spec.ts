@@ -39,11 +39,13 @@ test("a new sign-up on the embedded default tops up through the simulated paymen
   }
   await expect(log.locator("tbody tr").filter({ hasText: "mock-large" }).locator("td [data-micros]")).toHaveText(/^\$0\.0225\d*$/);
   if (process.env.UPDATE_DOCS_SCREENSHOT === "1") {
-    await page.setViewportSize({ width: 1180, height: 800 });
+    await page.setViewportSize({ width: 1440, height: 800 });
+    // The request log scrolls sideways at this width: show its cost column.
+    await log.evaluate((t) => t.closest("div")?.scrollBy({ left: 600 }));
     await page.screenshot({ path: "docs/usage-page.png", fullPage: true });
   }
   await nav(page, "Ledger");
-  const charge = page.getByRole("table", { name: "Ledger entries" }).locator("tbody tr").filter({ hasText: "Charge" }).first().locator("[data-micros]").first();
+  const charge = page.getByRole("table", { name: "Ledger entries" }).locator("tbody tr").filter({ hasText: "Charge" }).last().locator("[data-micros]").first();
   await expect(charge).toHaveText(/^\u2212\$0\.0000\d+$/);
 });
 
