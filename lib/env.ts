@@ -34,6 +34,9 @@ export const envSchema = z
     MAIL_FROM: opt,
     // 0: the socket's peer address (the app is exposed directly); n ≥ 1: the n-th X-Forwarded-For entry from the right.
     TRUSTED_PROXY_HOPS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(10).optional()),
+    // Retention (lib/jobs/retention.ts): request metadata and audit rows older than this are purged.
+    REQUEST_LOG_RETENTION_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(3650).default(90)),
+    AUDIT_LOG_RETENTION_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(3650).default(90)),
     BYOK_MIN_FEE_MICROS: z.preprocess(emptyToUndefined, z.coerce.bigint().default(BigInt(10_000))),
     // Abuse limits of the gateway (issue 11): stream duration and stalled readers, per-call
     // overage bound, rate-limit store outage behaviour, usage-event batching.

@@ -4,6 +4,7 @@ import { expireCredits, sweepHolds } from "@/lib/ledger";
 import { deliverNotificationEmails } from "@/lib/notifications/email";
 import { sendExpiryReminders, sendLowBalanceAlerts } from "@/lib/notifications/credit-alerts";
 import { withJobLock } from "./lock";
+import { purgeExpiredData } from "./retention";
 
 export type JobResult = Record<string, number | string | bigint>;
 
@@ -12,9 +13,16 @@ export interface JobDefinition {
   run(handle: DbHandle, now: Date): Promise<JobResult>;
 }
 
-export type JobName = "holds:sweep" | "credits:expire" | "credits:remind" | "notifications:low-balance" | "notifications:email";
+export type JobName = "holds:sweep" | "credits:expire" | "credits:remind" | "notifications:low-balance" | "notifications:email" | "retention:purge";
 
 export const JOBS: Record<JobName, JobDefinition> = {
+  "retention:purge": {
+    description: "delete request metadata and audit rows past their retention (REQUEST_LOG_RETENTION_DAYS, AUDIT_LOG_RETENTION_DAYS)",
+    run: async (h, now) => {
+      const r = await purgeExpiredData(h.db, now);
+      return { requestsDeleted: r.requestsDeleted, auditDeleted: r.auditDeleted };
+    },
+  },
   "holds:sweep": {
     description: "release holds left pending past their expiry (crashed requests)",
     run: async (h, now) => ({ released: await sweepHolds(h.db, now) }),
