@@ -7,6 +7,7 @@ import path from "node:path";
 import { closeDb, getDbHandle } from "@/lib/db";
 import { parseEnv, EnvError, type Env } from "@/lib/env";
 import { createUserWithAccount, findUserByEmail } from "@/lib/auth/users";
+import { log } from "@/lib/log";
 
 export const DEMO_EMAIL = "demo@tollgate.local";
 
@@ -32,7 +33,7 @@ export function distDir(): string {
 
 export function buildIfNeeded(): void {
   if (fs.existsSync(path.join(distDir(), "BUILD_ID"))) return;
-  console.log("[tollgate] no production build found: running `next build` (first start only)…");
+  log("start").info("no production build found: running `next build` (first start only)…");
   const result = spawnSync(process.execPath, [nextBin(), "build"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
   if (result.status !== 0) {
     process.stderr.write("[tollgate] build failed\n");
@@ -46,7 +47,7 @@ export function ensureAuthSecret(env: Env): string {
   const file = path.resolve(env.DATA_DIR, "auth-secret");
   fs.mkdirSync(path.dirname(file), { recursive: true });
   if (!fs.existsSync(file)) fs.writeFileSync(file, randomBytes(32).toString("base64url"), { mode: 0o600 });
-  console.log(`[tollgate] AUTH_SECRET not set: using the secret stored in ${file} (set AUTH_SECRET for real deployments)`);
+  log("start").warn({ file }, "AUTH_SECRET not set: using the secret stored under DATA_DIR (set AUTH_SECRET for real deployments)");
   return fs.readFileSync(file, "utf8").trim();
 }
 
@@ -71,6 +72,6 @@ export async function migrateAndSeed(env: Env): Promise<void> {
   } catch {
     // The demo user was created by another install sharing this database.
   }
-  console.log(`[tollgate] demo user: ${DEMO_EMAIL}  password: ${password}`);
+  log("start").info(`demo user: ${DEMO_EMAIL}  password: ${password}`);
   await closeDb(); // the embedded database allows one process at a time: hand it to the server
 }
