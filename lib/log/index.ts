@@ -26,7 +26,7 @@ function settings(): { format: "json" | "pretty"; level: Env["LOG_LEVEL"] } {
 export function createLogger(opts: { format: "json" | "pretty"; level: string; destination?: NodeJS.WritableStream }): Logger {
   const base = { level: opts.level, base: { service: "tollgate" }, timestamp: pino.stdTimeFunctions.isoTime };
   if (opts.format === "pretty") {
-    return pino(base, pretty({ sync: true, colorize: !opts.destination && process.stdout.isTTY, ignore: "pid,hostname,service", destination: opts.destination ?? 1 }));
+    return pino(base, pretty({ sync: true, colorize: !opts.destination && process.stdout.isTTY, ignore: "pid,hostname,service,component", messageFormat: "{if component}[{component}] {end}{msg}", translateTime: "SYS:HH:MM:ss", destination: opts.destination ?? 1 }));
   }
   return pino(base, opts.destination ?? pino.destination({ dest: 1, sync: true }));
 }
