@@ -233,9 +233,11 @@ export async function adjustCredit(db: DbOrTx, input: AdjustInput): Promise<Adju
 }
 
 export async function getCredits(db: DbOrTx, accountId: string, now?: Date): Promise<Credits> {
-  const r = await rows<{ balance_micros: string; held_micros: string; expiring: string }>(
+  const r = await rows<{ balance_micros: string; held_micros: string; expiring: string; lapsed: string }>(
     db,
     sql`SELECT a.balance_micros, a.held_micros,
+               (SELECT COALESCE(SUM(l.remaining_micros), 0) FROM credit_lots l
+                WHERE l.account_id = a.id AND l.remaining_micros > 0 AND l.expires_at <= ${nowSql(now)}) AS lapsed,
                (SELECT COALESCE(SUM(l.remaining_micros), 0) FROM credit_lots l
                 WHERE l.account_id = a.id AND l.remaining_micros > 0
                   AND l.expires_at <= ${nowSql(now)} + interval '30 days') AS expiring
@@ -244,5 +246,6 @@ export async function getCredits(db: DbOrTx, accountId: string, now?: Date): Pro
   if (!r[0]) throw new AppError("NOT_FOUND", `account ${accountId} not found`);
   const balance = toBig(r[0].balance_micros);
   const held = toBig(r[0].held_micros);
-  return { balanceMicros: balance, heldMicros: held, availableMicros: balance - held, expiringNext30DaysMicros: toBig(r[0].expiring) };
+  // Lots past their expiry whose expiry entry is not booked yet are not available.
+  return { balanceMicros: balance, heldMicros: held, availableMicros: balance - held - toBig(r[0].lapsed), expiringNext30DaysMicros: toBig(r[0].expiring) };
 }

@@ -27,7 +27,8 @@ export async function expireCredits(db: DbOrTx, now?: Date): Promise<{ lotsExpir
   return { lotsExpired, micros };
 }
 
-async function expireAccount(tx: DbOrTx, accountId: string, now: Date | undefined): Promise<{ lots: number; micros: bigint }> {
+/** Books the expiry of one account's due lots; the caller may already hold the account lock. */
+export async function expireAccount(tx: DbOrTx, accountId: string, now: Date | undefined): Promise<{ lots: number; micros: bigint }> {
   const at = nowSql(now);
   await lockAccount(tx, accountId);
   const lots = await rows<{ id: string; remaining_micros: string; kind: string; expires_at: Date | string }>(

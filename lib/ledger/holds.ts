@@ -120,8 +120,13 @@ const holdStatement = preparedStatement<HoldParam>((p) => {
     pd AS (
       SELECT now, (now AT TIME ZONE 'UTC')::date AS day FROM pn
     ),
+    -- Credit in lots past their expiry is not available, even before the expiry job books it.
     a AS (
-      SELECT id, balance_micros, balance_micros - held_micros AS avail FROM accounts WHERE id = ${p.accountId} FOR UPDATE
+      SELECT id, balance_micros,
+             balance_micros - held_micros
+               - (SELECT COALESCE(SUM(l.remaining_micros), 0) FROM credit_lots l, pn
+                  WHERE l.account_id = accounts.id AND l.remaining_micros > 0 AND l.expires_at <= pn.now) AS avail
+      FROM accounts WHERE id = ${p.accountId} FOR UPDATE
     ),
     -- Daily cap: what the key settled on this UTC day plus everything it holds right now (holds
     -- from before midnight still count until they settle — conservative by design).

@@ -29,6 +29,7 @@ import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { preparedStatement, runPrepared, type PreparedPart } from "@/lib/db/prepared";
 import { inTx, lockAccount, requireNonNegative, toBig } from "./entries";
+import { expireAccount } from "./expiry";
 import type { SettleInput, SettleResult } from "./types";
 
 interface FinishInput {
@@ -53,6 +54,7 @@ interface FinishInput {
 
 interface FinishRow {
   fresh: boolean | string;
+  stale: boolean | string;
   id: string | null;
   account_id: string | null;
   balance_micros: string | null;
@@ -84,10 +86,14 @@ const settleStatement = preparedStatement<SettleParam, string, { f: FinishInput;
       WHERE l.remaining_micros > 0 AND ${T} > 0
       FOR UPDATE OF l
     ),
+    -- A lot past its expiry with credit left (the expiry job has not booked it yet) is never
+    -- drawn: nothing is written and finishHold books that expiry first, under the lock.
     chk AS (
-      SELECT ${T} = 0 OR ${force}::boolean
-             OR (SELECT COALESCE(SUM(remaining_micros), 0) FROM lk) = GREATEST(a0.balance_micros, 0) AS fresh
-      FROM a0
+      SELECT (${T} = 0 OR ${force}::boolean
+              OR (SELECT COALESCE(SUM(remaining_micros), 0) FROM lk) = GREATEST(a0.balance_micros, 0))
+             AND (${force}::boolean OR NOT EXISTS (SELECT 1 FROM lk WHERE lk.expires_at <= pn.now)) AS fresh,
+             EXISTS (SELECT 1 FROM lk WHERE lk.expires_at <= pn.now) AS stale
+      FROM a0, pn
     ),
     h AS (
       UPDATE holds SET status = (CASE WHEN ${T} > 0 THEN 'settled' ELSE 'released' END)::hold_status,
@@ -130,7 +136,7 @@ const settleStatement = preparedStatement<SettleParam, string, { f: FinishInput;
     ord AS (
       SELECT id, remaining_micros AS rem,
              SUM(remaining_micros) OVER (ORDER BY expires_at, created_at, id) - remaining_micros AS before
-      FROM lk
+      FROM lk, pn WHERE lk.expires_at > pn.now
     ),
     tk AS (
       -- The total is drawn FIFO; the first chargeMicros of it belong to the charge entry,
@@ -162,7 +168,7 @@ const settleStatement = preparedStatement<SettleParam, string, { f: FinishInput;
     xtra AS (${f.also.build(p)})`
         : sql``
     }
-    SELECT chk.fresh, h.id, h.account_id, a.balance_micros
+    SELECT chk.fresh, chk.stale, h.id, h.account_id, a.balance_micros
     FROM chk LEFT JOIN h ON true LEFT JOIN a ON true`;
 });
 
@@ -198,6 +204,7 @@ export async function finishHold(db: DbOrTx, f: FinishInput): Promise<Finished |
     const r = (await runPrepared<FinishRow>(db, settleStatement(shapeOf(f, false), { f, force: false }), settleValues(f, ids), f.accountId))[0];
     if (!r) return null; // no such hold
     if (r.fresh === true || r.fresh === "t") return done(r);
+    if (r.stale === true || r.stale === "t") break; // expired lots to book first (below)
     // A top-up committed while we waited for the account lock: nothing was written; re-run.
   }
   // Still racing top-ups (or the books are already off): take the account lock first, so the
@@ -206,6 +213,9 @@ export async function finishHold(db: DbOrTx, f: FinishInput): Promise<Finished |
     const acct = await rows<{ account_id: string }>(tx, sql`SELECT account_id FROM holds WHERE id = ${f.holdId}`);
     if (!acct[0]) return null;
     await lockAccount(tx, acct[0].account_id);
+    // Lots past their expiry get their expiry entries now (what the nightly job would write), so
+    // the charge draws only live lots and Σ lots = max(balance, 0) holds at commit.
+    await expireAccount(tx, acct[0].account_id, f.now);
     const r = (await runPrepared<FinishRow>(tx, settleStatement(shapeOf(f, true), { f, force: true }), settleValues(f, ids)))[0];
     return r ? done(r) : null;
   });
