@@ -11,6 +11,7 @@ import type { Db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { isAppError } from "@/lib/errors";
 import { fulfilCheckoutSession, isTollgateSession, markCheckoutSessionExpired } from "./checkout";
+import { applyChargeDispute } from "./chargebacks";
 import { applyChargeRefunds } from "./refunds";
 import { Stripe } from "./stripe";
 import { errFields, log } from "@/lib/log";
@@ -63,6 +64,8 @@ const HANDLED = new Set([
   "checkout.session.async_payment_failed",
   "checkout.session.expired",
   "charge.refunded",
+  "charge.dispute.created",
+  "charge.dispute.closed",
 ]);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -107,6 +110,14 @@ async function dispatch(db: Db, event: Stripe.Event): Promise<Record<string, unk
         ...(outcome.ignored ? { ignored: outcome.ignored } : {}),
         refunds: outcome.refunds.map((r) => ({ id: r.refundId, created: r.created, amount_micros: r.amountMicros.toString(), unrecovered_micros: r.unrecoveredMicros.toString() })),
       };
+    }
+    case "charge.dispute.created":
+    case "charge.dispute.closed": {
+      const outcome = await applyChargeDispute(db, event.type, object);
+      if (outcome.malformed) return { malformed: true };
+      if (outcome.ignored) return { ignored: outcome.ignored };
+      const st = outcome.state!;
+      return { chargeback: st.status, changed: st.changed, frozen_micros: st.frozenMicros.toString(), lost_micros: st.lostMicros.toString() };
     }
     default:
       return { ignored: "event type not handled" };

@@ -9,3 +9,4 @@ export { expireCredits } from "./expiry";
 export { verifyLedger, LEDGER_RULES } from "./verify";
 export { LOT_TTL_DAYS } from "./lots";
 export type * from "./types";
+export { openChargeback, closeChargeback, type ChargebackInput, type ChargebackOutcome, type ChargebackState } from "./chargeback";

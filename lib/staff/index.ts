@@ -4,3 +4,4 @@ export { listModelsForStaff, updateModel, type ModelRow } from "./models";
 export { listAudit, type AuditRow } from "./audit";
 export { listOverage, type OverageRow, type OverageTotals } from "./overage";
 export { staffSetAccountStatus, staffRevokeKey, staffListKeys } from "./lifecycle";
+export { notifyStaff, listStaffNotices, type StaffNotice } from "./notifications";

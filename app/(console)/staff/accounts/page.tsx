@@ -3,7 +3,7 @@ import Link from "next/link";
 import { FilterBar, FilterField } from "@/components/console/filter-bar";
 import { hrefWith, Pager } from "@/components/console/pager";
 import { buttonClasses } from "@/components/ui/button";
-import { Card } from "@/components/ui/card";
+import { Card, CardHeader } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Input } from "@/components/ui/input";
 import { Money } from "@/components/ui/money";
@@ -13,7 +13,7 @@ import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { LEDGER_TYPES, normalizeLedgerType } from "@/lib/accounts/ledger";
 import { parseDay } from "@/lib/accounts/filters";
-import { searchAccounts } from "@/lib/staff";
+import { listStaffNotices, searchAccounts } from "@/lib/staff";
 import { param, staffAccess, type SearchParams } from "../../_lib/context";
 
 export const metadata: Metadata = { title: "Accounts (staff)" };
@@ -27,10 +27,35 @@ export default async function StaffAccountsPage({ searchParams }: { searchParams
   const to = parseDay(param(sp, "to")) ? param(sp, "to") : undefined;
   const type = normalizeLedgerType(param(sp, "type"));
   const { rows, nextCursor } = await searchAccounts(db, staff, { q, cursor });
+  const notices = cursor ? null : await listStaffNotices(db, staff, 10);
 
   return (
     <div className="space-y-6">
       <PageHeader title="Accounts" description="All customer accounts. Search by name, account id or member email." />
+      {notices && notices.list.length > 0 ? (
+        <Card>
+          <CardHeader title="Staff notices" description="Events that need the operator's attention (e.g. card chargebacks). Newest first." />
+          <ul className="divide-y divide-slate-100">
+            {notices.list.map((n) => (
+              <li key={n.id} className="px-4 py-3 text-sm sm:px-6">
+                <p className="font-medium text-slate-900">
+                  {n.accountId ? (
+                    <Link href={`/staff/accounts/${n.accountId}`} className="text-indigo-700 underline">
+                      {n.title}
+                    </Link>
+                  ) : (
+                    n.title
+                  )}
+                </p>
+                <p className="text-slate-600">{n.body}</p>
+                <p className="text-xs text-slate-500">
+                  <Time value={n.createdAt} />
+                </p>
+              </li>
+            ))}
+          </ul>
+        </Card>
+      ) : null}
       <Card>
         <FilterBar path="/staff/accounts" label="Search accounts">
           <FilterField id="s-q" label="Search">
