@@ -52,9 +52,57 @@ export const users = pgTable("users", {
   name: text("name"),
   passwordHash: text("password_hash"), // null for OAuth-only users
   isStaff: boolean("is_staff").notNull().default(false),
+  emailVerifiedAt: ts("email_verified_at"),
+  termsVersion: text("terms_version"),
+  termsAcceptedAt: ts("terms_accepted_at"),
+  // Carried in the session JWT; bumping it ends every session issued before (password change, sign out everywhere).
+  sessionVersion: integer("session_version").notNull().default(1),
+  totpSecret: text("totp_secret"), // encrypted (lib/auth/totp); set while enrolling, enabled once confirmed
+  totpEnabledAt: ts("totp_enabled_at"),
+  totpLastCounter: bigint("totp_last_counter", { mode: "number" }), // a code is accepted once
   createdAt: createdAt(),
   deletedAt: ts("deleted_at"), // self-deleted: email/name replaced by tombstones
 });
+
+// Single-use links (email verification, password reset); only the SHA-256 of the token is stored.
+export const authTokens = pgTable(
+  "auth_tokens",
+  {
+    id: text("id").primaryKey(), // tok_
+    kind: text("kind").notNull(), // verify_email | reset_password
+    userId: text("user_id").notNull().references(() => users.id),
+    email: text("email").notNull(), // the address the link was sent to
+    tokenHash: text("token_hash").notNull().unique(),
+    expiresAt: ts("expires_at").notNull(),
+    usedAt: ts("used_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("auth_tokens_user_idx").on(t.userId, t.kind), check("auth_tokens_kind_check", sql`${t.kind} IN ('verify_email', 'reset_password')`)],
+);
+
+export const oauthIdentities = pgTable(
+  "oauth_identities",
+  {
+    provider: text("provider").notNull(),
+    subject: text("subject").notNull(), // the provider's stable user id
+    userId: text("user_id").notNull().references(() => users.id),
+    email: text("email"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.subject] }), index("oauth_identities_user_idx").on(t.userId)],
+);
+
+// Two-factor recovery codes, hashed; each works once.
+export const recoveryCodes = pgTable(
+  "recovery_codes",
+  {
+    userId: text("user_id").notNull().references(() => users.id),
+    codeHash: text("code_hash").notNull(),
+    usedAt: ts("used_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.codeHash] })],
+);
 
 export const accounts = pgTable(
   "accounts",
@@ -92,7 +140,8 @@ export const memberships = pgTable(
   (t) => [primaryKey({ columns: [t.accountId, t.userId] }), index("memberships_user_idx").on(t.userId)],
 );
 
-// Invitations for emails that have no user yet; applied when that email signs up.
+// Invitations by single-use link (only the token's SHA-256 is stored), accepted by a signed-in
+// user whose verified email matches.
 export const invitations = pgTable(
   "invitations",
   {
@@ -101,6 +150,8 @@ export const invitations = pgTable(
     email: text("email").notNull(),
     role: roleEnum("role").notNull(),
     invitedBy: text("invited_by").references(() => users.id),
+    tokenHash: text("token_hash").unique(),
+    expiresAt: ts("expires_at").notNull(),
     acceptedAt: ts("accepted_at"),
     createdAt: createdAt(),
   },

@@ -39,6 +39,7 @@ export const ID_PREFIXES = {
   notification: "ntf",
   audit: "aud",
   invitation: "inv",
+  authToken: "tok",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
