@@ -1,4 +1,5 @@
 import type { NextConfig } from "next";
+import { staticSecurityHeaders } from "./lib/security/headers";
 
 const nextConfig: NextConfig = {
   // Native/wasm packages must be loaded from node_modules at run time, not bundled.
@@ -25,6 +26,11 @@ const nextConfig: NextConfig = {
   distDir: process.env.NEXT_DIST_DIR || ".next",
   // `npm test` runs tsc and eslint as their own steps; the build only compiles.
   typescript: { ignoreBuildErrors: true },
+  // Pages get these (and a nonce-based CSP) from proxy.ts; route handlers get the static ones here.
+  async headers() {
+    const headers = Object.entries(staticSecurityHeaders()).map(([key, value]) => ({ key, value }));
+    return [{ source: "/api/:path*", headers }];
+  },
   experimental: { serverActions: { bodySizeLimit: "1mb" }, serverMinification: process.env.BENCH_NO_MINIFY !== "1" },
 };
 

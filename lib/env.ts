@@ -45,6 +45,9 @@ export const envSchema = z
     OVERAGE_MAX_MICROS: z.preprocess(emptyToUndefined, z.coerce.bigint().min(BigInt(0)).default(BigInt(50_000))),
     RATELIMIT_FAIL_MODE: z.preprocess(emptyToUndefined, z.enum(["open", "closed"]).default("open")),
     USAGE_FLUSH_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(60_000).default(200)),
+    // Demo user: seeded by default only in the embedded local mode (no DATABASE_URL).
+    SEED_DEMO: z.preprocess(emptyToUndefined, z.enum(["true", "false", "1", "0"]).optional()),
+    STAFF_REQUIRE_2FA: z.preprocess(emptyToUndefined, z.enum(["true", "false", "1", "0"]).optional()),
     GITHUB_ID: opt,
     GITHUB_SECRET: opt,
     GOOGLE_ID: opt,

@@ -15,6 +15,7 @@ export async function signUp(page: Page, email: string, name = "E2E Customer"): 
   await page.getByLabel("Name").fill(name);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel(/I accept the terms of service/).check();
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page).toHaveURL(/\/overview/, { timeout: 20_000 });
   await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();

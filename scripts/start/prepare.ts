@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { closeDb, getDbHandle } from "@/lib/db";
 import { parseEnv, EnvError, type Env } from "@/lib/env";
+import { TERMS_VERSION } from "@/lib/auth/terms";
 import { createUserWithAccount, findUserByEmail } from "@/lib/auth/users";
 import { log } from "@/lib/log";
 
@@ -51,27 +52,37 @@ export function ensureAuthSecret(env: Env): string {
   return fs.readFileSync(file, "utf8").trim();
 }
 
-/** Migrates, seeds models, and makes sure the demo user exists. Prints its credentials. */
+const isOn = (v: string | undefined) => v === "true" || v === "1";
+
+/**
+ * The demo user exists for trying Tollgate locally: it is seeded in the embedded mode (no
+ * DATABASE_URL) or when SEED_DEMO=true, never on a real database unless asked.
+ */
+export function shouldSeedDemo(env: Pick<Env, "DATABASE_URL" | "SEED_DEMO">): boolean {
+  if (env.SEED_DEMO !== undefined) return isOn(env.SEED_DEMO);
+  return !env.DATABASE_URL;
+}
+
+/** Migrates, seeds models, and (see shouldSeedDemo) the demo user, whose password is printed once. */
 export async function migrateAndSeed(env: Env): Promise<void> {
   const handle = await getDbHandle(); // migrates
   const { seedModels } = await import("@/lib/models");
   await seedModels(handle.db);
-  const credsFile = path.resolve(env.DATA_DIR, "demo-credentials.json");
-  const existing = await findUserByEmail(handle.db, DEMO_EMAIL);
-  if (!existing) {
-    const password = randomBytes(9).toString("base64url");
-    const created = await createUserWithAccount(handle.db, { email: DEMO_EMAIL, name: "Demo", password }, "system");
-    const { creditAccount } = await import("@/lib/ledger");
-    await creditAccount(handle.db, { accountId: created.accountId, kind: "promo", amountMicros: BigInt(5_000_000), reason: "Demo credits", actor: { kind: "system" } });
-    fs.mkdirSync(path.dirname(credsFile), { recursive: true });
-    fs.writeFileSync(credsFile, JSON.stringify({ email: DEMO_EMAIL, password }, null, 2), { mode: 0o600 });
-  }
-  let password = "(set at first start; see demo-credentials.json under DATA_DIR)";
-  try {
-    password = (JSON.parse(fs.readFileSync(credsFile, "utf8")) as { password: string }).password;
-  } catch {
-    // The demo user was created by another install sharing this database.
-  }
-  log("start").info(`demo user: ${DEMO_EMAIL}  password: ${password}`);
+  if (shouldSeedDemo(env)) await seedDemo(env, handle.db);
   await closeDb(); // the embedded database allows one process at a time: hand it to the server
+}
+
+async function seedDemo(env: Env, db: Awaited<ReturnType<typeof getDbHandle>>["db"]): Promise<void> {
+  const credsFile = path.resolve(env.DATA_DIR, "demo-credentials.json");
+  if (await findUserByEmail(db, DEMO_EMAIL)) {
+    log("start").info(`demo user: ${DEMO_EMAIL} (password in ${credsFile})`);
+    return;
+  }
+  const password = randomBytes(9).toString("base64url");
+  const created = await createUserWithAccount(db, { email: DEMO_EMAIL, name: "Demo", password, emailVerified: true, termsVersion: TERMS_VERSION }, "system");
+  const { creditAccount } = await import("@/lib/ledger");
+  await creditAccount(db, { accountId: created.accountId, kind: "promo", amountMicros: BigInt(5_000_000), reason: "Demo credits", actor: { kind: "system" } });
+  fs.mkdirSync(path.dirname(credsFile), { recursive: true });
+  fs.writeFileSync(credsFile, JSON.stringify({ email: DEMO_EMAIL, password }, null, 2), { mode: 0o600 });
+  log("start").info(`demo user created: ${DEMO_EMAIL}  password: ${password}  (also in ${credsFile})`);
 }

@@ -1,0 +1,22 @@
+// Next.js 16 proxy (formerly middleware): security headers on every page, with a fresh CSP
+// nonce per request. Route handlers under /api answer JSON or redirects, not pages, and stay off
+// this path (the gateway's hot path included); they get the static headers from next.config.ts.
+import { NextResponse, type NextRequest } from "next/server";
+import { appIsHttps, contentSecurityPolicy, staticSecurityHeaders } from "@/lib/security/headers";
+
+export function proxy(request: NextRequest) {
+  const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
+  const https = appIsHttps(process.env.APP_URL);
+  const csp = contentSecurityPolicy(nonce, { dev: process.env.NODE_ENV === "development", https });
+  const requestHeaders = new Headers(request.headers);
+  requestHeaders.set("x-nonce", nonce);
+  requestHeaders.set("Content-Security-Policy", csp);
+  const response = NextResponse.next({ request: { headers: requestHeaders } });
+  response.headers.set("Content-Security-Policy", csp);
+  for (const [name, value] of Object.entries(staticSecurityHeaders({ https }))) response.headers.set(name, value);
+  return response;
+}
+
+export const config = {
+  matcher: [{ source: "/((?!api/|_next/static|_next/image|favicon.ico).*)" }],
+};
