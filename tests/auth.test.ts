@@ -45,10 +45,10 @@ describe("users and passwords", () => {
 
   it("stores argon2id hashes and checks passwords", async () => {
     await createUserWithAccount(t.db, { email: "hash@example.com", password: "correct horse battery" });
-    const user = await authenticate(t.db, "hash@example.com", "correct horse battery");
+    const { user } = await authenticate(t.db, "hash@example.com", "correct horse battery");
     expect(user?.passwordHash).toMatch(/^\$argon2id\$/);
-    expect(await authenticate(t.db, "hash@example.com", "wrong password")).toBeNull();
-    expect(await authenticate(t.db, "nobody@example.com", "whatever")).toBeNull();
+    expect((await authenticate(t.db, "hash@example.com", "wrong password")).user).toBeNull();
+    expect((await authenticate(t.db, "nobody@example.com", "whatever")).user).toBeNull();
   });
 });
 

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { SignOutButton } from "@/components/auth/sign-out-button";
+import { VerifyEmailBanner } from "@/components/auth/verify-banner";
 import { AccountSwitcher } from "@/components/console/account-switcher";
 import { ConsoleNav, type NavItem } from "@/components/console/nav";
 import { can, type Permission } from "@/lib/auth/permissions";
@@ -22,6 +23,8 @@ const ITEMS: (NavItem & { permission?: Permission })[] = [
   { href: "/disputes", label: "Disputes", permission: "disputes:read" },
   { href: "/members", label: "Members", permission: "members:read" },
   { href: "/notifications", label: "Notifications" },
+  { href: "/audit", label: "Audit log", permission: "audit:read" },
+  { href: "/settings", label: "Security" },
 ];
 
 const STAFF_ITEMS: NavItem[] = [
@@ -70,6 +73,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           </div>
         </div>
       </header>
+      {user.emailVerified ? null : <VerifyEmailBanner email={user.email} />}
       <div className="mx-auto flex max-w-7xl flex-col gap-6 px-4 py-6 sm:px-6 lg:flex-row lg:gap-8">
         <ConsoleNav items={items} staffItems={user.isStaff ? STAFF_ITEMS : []} />
         <main id="main" tabIndex={-1} className="min-w-0 flex-1 focus:outline-none">

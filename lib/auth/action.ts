@@ -5,7 +5,8 @@ import type { z } from "zod";
 import { getDb, type Db } from "@/lib/db";
 import { isAppError, type ErrorCode } from "@/lib/errors";
 import { can, type Permission, type Role } from "./permissions";
-import { ACCOUNT_COOKIE, getSessionUser, resolveAccountContext, type SessionUser } from "./session";
+import { staffRequire2fa } from "./totp";
+import { ACCOUNT_COOKIE, getSessionUser, loadSessionUser, resolveAccountContext, type SessionUser } from "./session";
 import { errFields, log } from "@/lib/log";
 
 export interface ActionContext {
@@ -50,13 +51,6 @@ function fieldErrorsOf(error: z.ZodError): Record<string, string[]> {
   return out;
 }
 
-async function loadUser(db: Db, userId: string): Promise<SessionUser | null> {
-  const { eq } = await import("drizzle-orm");
-  const { users } = await import("@/db/schema");
-  const [user] = await db.select({ id: users.id, email: users.email, name: users.name, isStaff: users.isStaff }).from(users).where(eq(users.id, userId)).limit(1);
-  return user ?? null;
-}
-
 async function execute<S extends z.ZodType, T>(
   def: ActionDefinition<S>,
   handler: (ctx: ActionContext, input: z.infer<S>) => Promise<T>,
@@ -69,6 +63,7 @@ async function execute<S extends z.ZodType, T>(
     const db = await getDb();
     const account = await resolveAccountContext(db, user, preferredAccountId);
     if (def.staff && !user.isStaff) return fail("FORBIDDEN", "Only staff can do this.");
+    if (def.staff && staffRequire2fa() && !user.totpEnabled) return fail("FORBIDDEN", "Turn on two-factor sign-in (Security settings) before using staff tools.");
     if (!def.staff && !account) return fail("FORBIDDEN", "You are not a member of any account.");
     if (def.permission && !can(account?.role, def.permission)) return fail("FORBIDDEN", "Your role in this account does not allow this.");
     const parsed = def.input.safeParse(rawInput);
@@ -93,7 +88,7 @@ export function defineAction<S extends z.ZodType, T>(def: ActionDefinition<S>, h
   };
   return Object.assign(action, {
     runAs: async (identity: ActionIdentity, input: unknown) => {
-      const user = await loadUser(await getDb(), identity.userId);
+      const user = await loadSessionUser(await getDb(), identity.userId);
       return execute(def, handler, user, identity.accountId, input);
     },
   });

@@ -13,6 +13,8 @@ export const PERMISSIONS = [
   "disputes:write",
   "members:read",
   "members:write",
+  // The account's audit log: owners and admins.
+  "audit:read",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

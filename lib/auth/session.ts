@@ -10,6 +10,7 @@ import { getDb, type Db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { authOptions } from "./options";
 import type { Role } from "./permissions";
+import { termsCurrent } from "./terms";
 
 export const ACCOUNT_COOKIE = "tg_account";
 
@@ -18,6 +19,37 @@ export interface SessionUser {
   email: string;
   name: string | null;
   isStaff: boolean;
+  emailVerified: boolean;
+  /** Has accepted the current terms version (lib/auth/terms). */
+  termsAccepted: boolean;
+  totpEnabled: boolean;
+}
+
+/** The user as pages and actions see them, read fresh from the database. */
+export async function loadSessionUser(db: Db, id: string): Promise<SessionUser | null> {
+  const [row] = await db
+    .select({
+      id: users.id,
+      email: users.email,
+      name: users.name,
+      isStaff: users.isStaff,
+      emailVerifiedAt: users.emailVerifiedAt,
+      termsVersion: users.termsVersion,
+      totpEnabledAt: users.totpEnabledAt,
+    })
+    .from(users)
+    .where(eq(users.id, id))
+    .limit(1);
+  if (!row) return null;
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    isStaff: row.isStaff,
+    emailVerified: row.emailVerifiedAt !== null,
+    termsAccepted: termsCurrent(row),
+    totpEnabled: row.totpEnabledAt !== null,
+  };
 }
 
 export interface AccountContext {
@@ -32,13 +64,7 @@ export async function getSessionUser(): Promise<SessionUser | null> {
   const session = await getServerSession(authOptions());
   const id = (session?.user as { id?: string } | undefined)?.id;
   if (!id) return null;
-  const db = await getDb();
-  const [user] = await db
-    .select({ id: users.id, email: users.email, name: users.name, isStaff: users.isStaff })
-    .from(users)
-    .where(eq(users.id, id))
-    .limit(1);
-  return user ?? null;
+  return loadSessionUser(await getDb(), id);
 }
 
 export async function requireUser(): Promise<SessionUser> {

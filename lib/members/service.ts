@@ -1,11 +1,13 @@
 // Account members and invitations. Role changes are serialised per account (advisory lock)
 // so two concurrent demotions can never leave an account without an owner.
-import { and, asc, eq, isNull, sql } from "drizzle-orm";
-import { invitations, memberships, users } from "@/db/schema";
+import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
+import { accounts, invitations, memberships, users } from "@/db/schema";
 import type { DbOrTx } from "@/lib/db";
 import { writeAudit } from "@/lib/audit";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
+import { appLink, deliverLinkMail } from "@/lib/mail/links";
+import { hashSecret, isTokenShaped, newSecret } from "@/lib/auth/tokens";
 import type { Role } from "@/lib/auth/permissions";
 import { authorize, roleOf, type ActorCtx } from "@/lib/accounts/authorize";
 import type { InviteInput } from "./schemas";
@@ -23,7 +25,10 @@ export interface InvitationView {
   email: string;
   role: Role;
   createdAt: Date;
+  expiresAt: Date;
 }
+
+const INVITATION_TTL = "7 days";
 
 export async function listMembers(db: DbOrTx, ctx: ActorCtx): Promise<{ members: MemberView[]; invitations: InvitationView[] }> {
   await authorize(db, ctx, "members:read");
@@ -34,9 +39,9 @@ export async function listMembers(db: DbOrTx, ctx: ActorCtx): Promise<{ members:
     .where(eq(memberships.accountId, ctx.accountId))
     .orderBy(asc(memberships.createdAt), asc(users.email));
   const pending = await db
-    .select({ id: invitations.id, email: invitations.email, role: invitations.role, createdAt: invitations.createdAt })
+    .select({ id: invitations.id, email: invitations.email, role: invitations.role, createdAt: invitations.createdAt, expiresAt: invitations.expiresAt })
     .from(invitations)
-    .where(and(eq(invitations.accountId, ctx.accountId), isNull(invitations.acceptedAt)))
+    .where(and(eq(invitations.accountId, ctx.accountId), isNull(invitations.acceptedAt), gt(invitations.expiresAt, sql`now()`)))
     .orderBy(asc(invitations.createdAt));
   return { members, invitations: pending };
 }
@@ -58,36 +63,92 @@ function assertMayAssign(actorRole: Role, role: Role): void {
   if (role === "owner" && actorRole !== "owner") throw new AppError("FORBIDDEN", "Only an owner can make someone an owner.");
 }
 
-export type InviteResult = { kind: "added"; userId: string } | { kind: "invited"; invitationId: string };
+export type InviteResult = { kind: "invited"; invitationId: string };
 
 /**
- * Adds the user at once when the email already has an account; otherwise records an
- * invitation that is applied when that email signs up (acceptPendingInvitations).
+ * Records (or renews) an invitation and emails its single-use link, valid 7 days. Nobody joins
+ * without opening the link while signed in with the invited, verified address (acceptInvitation),
+ * and the answer is the same whether or not the address has a Tollgate login.
  */
 export async function inviteMember(db: DbOrTx, ctx: ActorCtx, input: InviteInput): Promise<InviteResult> {
-  return db.transaction(async (tx) => {
+  const email = input.email.trim().toLowerCase();
+  const { token, hash } = newSecret();
+  const { id, accountName } = await db.transaction(async (tx) => {
     const actorRole = await authorize(tx, ctx, "members:write");
     assertMayAssign(actorRole, input.role);
     await lockMembers(tx, ctx.accountId);
-    const email = input.email.trim().toLowerCase();
-    const [existing] = await tx.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
-    if (existing) {
-      if (await roleOf(tx, existing.id, ctx.accountId)) throw new AppError("CONFLICT", `${email} is already a member of this account.`, { param: "email" });
-      await tx.insert(memberships).values({ accountId: ctx.accountId, userId: existing.id, role: input.role });
-      await writeAudit(tx, { accountId: ctx.accountId, actorUserId: ctx.userId, actorKind: "user", action: "member.add", targetType: "user", targetId: existing.id, data: { email, role: input.role } });
-      return { kind: "added", userId: existing.id };
-    }
-    const id = newId("invitation");
+    const [member] = await tx
+      .select({ id: users.id })
+      .from(memberships)
+      .innerJoin(users, eq(users.id, memberships.userId))
+      .where(and(eq(memberships.accountId, ctx.accountId), eq(users.email, email)))
+      .limit(1);
+    if (member) throw new AppError("CONFLICT", `${email} is already a member of this account.`, { param: "email" });
     const [row] = await tx
       .insert(invitations)
-      .values({ id, accountId: ctx.accountId, email, role: input.role, invitedBy: ctx.userId })
+      .values({ id: newId("invitation"), accountId: ctx.accountId, email, role: input.role, invitedBy: ctx.userId, tokenHash: hash, expiresAt: sql`now() + ${INVITATION_TTL}::interval` })
       .onConflictDoUpdate({
         target: [invitations.accountId, invitations.email],
-        set: { role: input.role, invitedBy: ctx.userId, acceptedAt: null, createdAt: sql`now()` },
+        // A renewed invitation gets a new link; the old one stops working.
+        set: { role: input.role, invitedBy: ctx.userId, acceptedAt: null, createdAt: sql`now()`, tokenHash: hash, expiresAt: sql`now() + ${INVITATION_TTL}::interval` },
       })
       .returning({ id: invitations.id });
+    const [account] = await tx.select({ name: accounts.name }).from(accounts).where(eq(accounts.id, ctx.accountId)).limit(1);
     await writeAudit(tx, { accountId: ctx.accountId, actorUserId: ctx.userId, actorKind: "user", action: "member.invite", targetType: "invitation", targetId: row.id, data: { email, role: input.role } });
-    return { kind: "invited", invitationId: row.id };
+    return { id: row.id, accountName: account?.name ?? "a Tollgate account" };
+  });
+  const link = appLink("/invite", { token });
+  await deliverLinkMail({
+    to: email,
+    subject: `You are invited to ${accountName} on Tollgate`,
+    text: `You have been invited to join ${accountName} on Tollgate as ${input.role}.\n\nOpen this link while signed in with this email address (create an account with it first if you have none). It works once and expires in 7 days:\n\n${link}\n`,
+    link,
+  });
+  return { kind: "invited", invitationId: id };
+}
+
+export interface InvitationPreview {
+  accountName: string;
+  role: Role;
+  email: string;
+}
+
+/** What the link invites to, for the page that asks to accept; null when unusable. */
+export async function previewInvitation(db: DbOrTx, token: unknown): Promise<InvitationPreview | null> {
+  if (!isTokenShaped(token)) return null;
+  const [row] = await db
+    .select({ accountName: accounts.name, role: invitations.role, email: invitations.email })
+    .from(invitations)
+    .innerJoin(accounts, eq(accounts.id, invitations.accountId))
+    .where(and(eq(invitations.tokenHash, hashSecret(token)), isNull(invitations.acceptedAt), gt(invitations.expiresAt, sql`now()`)))
+    .limit(1);
+  return row ?? null;
+}
+
+const INVALID_LINK = "This invitation link is invalid, used, revoked or expired. Ask for a new invitation.";
+
+/**
+ * Accepts an invitation by its link: the signed-in user's email must be verified and equal to
+ * the invited address. The row is locked, so the link works exactly once.
+ */
+export async function acceptInvitation(db: DbOrTx, user: { userId: string }, token: unknown): Promise<{ accountId: string; role: Role }> {
+  if (!isTokenShaped(token)) throw new AppError("NOT_FOUND", INVALID_LINK);
+  return db.transaction(async (tx) => {
+    const [inv] = await tx
+      .select({ id: invitations.id, accountId: invitations.accountId, email: invitations.email, role: invitations.role, invitedBy: invitations.invitedBy })
+      .from(invitations)
+      .where(and(eq(invitations.tokenHash, hashSecret(token)), isNull(invitations.acceptedAt), gt(invitations.expiresAt, sql`now()`)))
+      .for("update");
+    if (!inv) throw new AppError("NOT_FOUND", INVALID_LINK);
+    const [me] = await tx.select({ email: users.email, verifiedAt: users.emailVerifiedAt }).from(users).where(eq(users.id, user.userId)).limit(1);
+    if (!me) throw new AppError("UNAUTHENTICATED", "Please sign in again.");
+    if (me.email !== inv.email) throw new AppError("FORBIDDEN", `This invitation is for ${inv.email}. Sign in with that address to accept it.`);
+    if (!me.verifiedAt) throw new AppError("FORBIDDEN", "Verify your email address first: use the link we sent you, then open this invitation again.");
+    await lockMembers(tx, inv.accountId);
+    await tx.insert(memberships).values({ accountId: inv.accountId, userId: user.userId, role: inv.role }).onConflictDoNothing();
+    await tx.update(invitations).set({ acceptedAt: sql`now()` }).where(eq(invitations.id, inv.id));
+    await writeAudit(tx, { accountId: inv.accountId, actorUserId: user.userId, actorKind: "user", action: "member.invite_accept", targetType: "invitation", targetId: inv.id, data: { email: inv.email, role: inv.role, invitedBy: inv.invitedBy } });
+    return { accountId: inv.accountId, role: inv.role };
   });
 }
 
@@ -141,34 +202,5 @@ export async function revokeInvitation(db: DbOrTx, ctx: ActorCtx, input: { invit
     await tx.delete(invitations).where(eq(invitations.id, inv.id));
     await writeAudit(tx, { accountId: ctx.accountId, actorUserId: ctx.userId, actorKind: "user", action: "member.invite_revoke", targetType: "invitation", targetId: inv.id, data: { email: inv.email, role: inv.role } });
     return { revoked: true as const };
-  });
-}
-
-/**
- * Applies every pending invitation for this email: called at sign-up (and safe to call again —
- * an invitation is marked accepted once and an existing membership is left as it is).
- */
-export async function acceptPendingInvitations(db: DbOrTx, userId: string, email: string): Promise<{ accountIds: string[] }> {
-  const normalized = email.trim().toLowerCase();
-  return db.transaction(async (tx) => {
-    const pending = await tx
-      .select({ id: invitations.id, accountId: invitations.accountId, role: invitations.role, invitedBy: invitations.invitedBy })
-      .from(invitations)
-      .where(and(eq(invitations.email, normalized), isNull(invitations.acceptedAt)))
-      .for("update");
-    const accountIds: string[] = [];
-    for (const inv of pending) {
-      const inserted = await tx
-        .insert(memberships)
-        .values({ accountId: inv.accountId, userId, role: inv.role })
-        .onConflictDoNothing()
-        .returning({ accountId: memberships.accountId });
-      await tx.update(invitations).set({ acceptedAt: sql`now()` }).where(eq(invitations.id, inv.id));
-      if (inserted.length) {
-        accountIds.push(inv.accountId);
-        await writeAudit(tx, { accountId: inv.accountId, actorUserId: userId, actorKind: "user", action: "member.invite_accept", targetType: "invitation", targetId: inv.id, data: { email: normalized, role: inv.role, invitedBy: inv.invitedBy } });
-      }
-    }
-    return { accountIds };
   });
 }

@@ -1,43 +1,82 @@
 // Members and invitations: role rules enforced on the server, the last owner protected even
-// against concurrent demotions, invitations applied at sign-up.
+// against concurrent demotions, invitations accepted only by emailed link with a verified address.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { changeMemberRoleAction, inviteMemberAction, removeMemberAction } from "@/app/(console)/members/actions";
-import { acceptPendingInvitations, changeMemberRole, inviteMember, listMembers, removeMember, revokeInvitation } from "@/lib/members";
+import { eq, inArray } from "drizzle-orm";
+import { invitations, users } from "@/db/schema";
+import { resetEnvCache } from "@/lib/env";
+import { acceptInvitation, changeMemberRole, inviteMember, listMembers, removeMember, revokeInvitation } from "@/lib/members";
+import { startMailCatcher, tokenOf, type MailCatcher } from "../helpers/mail-catcher";
 import { createTestDb, type TestDb } from "../helpers/db";
 import { addMember, codeOf, count, makeAccount, makeUser, roleIn } from "./fixtures";
 
 let t: TestDb;
+let mail: MailCatcher;
 beforeAll(async () => {
   t = await createTestDb();
+  mail = await startMailCatcher();
+  process.env.SMTP_URL = mail.url;
+  resetEnvCache();
 });
 afterAll(async () => {
+  delete process.env.SMTP_URL;
+  resetEnvCache();
+  await mail?.close();
   await t.dispose();
 });
 
 describe("inviting", () => {
-  it("adds an existing user at once and records an invitation for an unknown email, applied at sign-up", async () => {
+  it("sends a single-use 7-day link; only the invited, verified address can use it, once", async () => {
     const a = await makeAccount(t.db, "mem-inv");
     const ctx = { userId: a.ownerId, accountId: a.accountId };
     const existing = await makeUser(t.db, { tag: "existing" });
-    expect(await inviteMember(t.db, ctx, { email: existing.email.toUpperCase(), role: "finance" })).toMatchObject({ kind: "added", userId: existing.userId });
-    expect(await roleIn(t.db, a.accountId, existing.userId)).toBe("finance");
+    const stranger = `newcomer-${Date.now()}@example.com`;
+    // The same answer for a registered and an unregistered address, and nobody is added yet.
+    const forExisting = await inviteMember(t.db, ctx, { email: existing.email.toUpperCase(), role: "finance" });
+    const forStranger = await inviteMember(t.db, ctx, { email: stranger, role: "member" });
+    expect(Object.keys(forExisting)).toEqual(Object.keys(forStranger));
+    expect([forExisting.kind, forStranger.kind]).toEqual(["invited", "invited"]);
+    expect(await roleIn(t.db, a.accountId, existing.userId)).toBeNull();
+
+    // Re-inviting updates the pending invitation and replaces its link.
+    const firstLink = await mail.linkFrom(existing.email, "/invite");
+    await inviteMember(t.db, ctx, { email: existing.email, role: "admin" });
+    const link = await mail.linkFrom(existing.email, "/invite");
+    expect(link).not.toBe(firstLink);
+    const listed = await listMembers(t.db, ctx);
+    const pending = listed.invitations.filter((i) => i.email === existing.email);
+    expect(pending.map((i) => i.role)).toEqual(["admin"]);
+    expect(pending[0].expiresAt.getTime() - Date.now()).toBeGreaterThan(6.9 * 24 * 3600_000);
+    expect(await codeOf(acceptInvitation(t.db, { userId: existing.userId }, tokenOf(firstLink)))).toBe("NOT_FOUND");
+
+    // Unverified: refused. Another (verified) user holding the link: refused.
+    expect(await codeOf(acceptInvitation(t.db, { userId: existing.userId }, tokenOf(link)))).toBe("FORBIDDEN");
+    const other = await makeUser(t.db, { tag: "other" });
+    await t.db.update(users).set({ emailVerifiedAt: new Date() }).where(inArray(users.id, [other.userId, existing.userId]));
+    expect(await codeOf(acceptInvitation(t.db, { userId: other.userId }, tokenOf(link)))).toBe("FORBIDDEN");
+    // The invited, verified user: two concurrent uses of the link, exactly one joins.
+    const both = await Promise.allSettled([acceptInvitation(t.db, { userId: existing.userId }, tokenOf(link)), acceptInvitation(t.db, { userId: existing.userId }, tokenOf(link))]);
+    expect(both.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect(await roleIn(t.db, a.accountId, existing.userId)).toBe("admin");
+    expect(await roleIn(t.db, a.accountId, other.userId)).toBeNull();
+    expect((await listMembers(t.db, ctx)).invitations.some((i) => i.email === existing.email)).toBe(false);
     expect(await codeOf(inviteMember(t.db, ctx, { email: existing.email, role: "member" }))).toBe("CONFLICT");
 
-    const email = `newcomer-${Date.now()}@example.com`;
-    const inv = await inviteMember(t.db, ctx, { email, role: "member" });
-    expect(inv.kind).toBe("invited");
-    // Re-inviting updates the pending invitation instead of duplicating it.
-    await inviteMember(t.db, ctx, { email, role: "admin" });
-    const listed = await listMembers(t.db, ctx);
-    expect(listed.invitations.filter((i) => i.email === email).map((i) => i.role)).toEqual(["admin"]);
+    // Expired and revoked links are dead; garbage is refused without a lookup.
+    const late = await makeUser(t.db, { tag: "late" });
+    await t.db.update(users).set({ emailVerifiedAt: new Date() }).where(eq(users.id, late.userId));
+    await inviteMember(t.db, ctx, { email: late.email, role: "member" });
+    await t.db.update(invitations).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(invitations.email, late.email));
+    expect((await listMembers(t.db, ctx)).invitations.some((i) => i.email === late.email)).toBe(false);
+    expect(await codeOf(acceptInvitation(t.db, { userId: late.userId }, tokenOf(await mail.linkFrom(late.email, "/invite"))))).toBe("NOT_FOUND");
+    const inv = await inviteMember(t.db, ctx, { email: late.email, role: "member" });
+    await revokeInvitation(t.db, ctx, { invitationId: inv.invitationId });
+    expect(await codeOf(acceptInvitation(t.db, { userId: late.userId }, tokenOf(await mail.linkFrom(late.email, "/invite"))))).toBe("NOT_FOUND");
+    for (const junk of ["", "x".repeat(5000), "' OR 1=1 --", null, 42]) expect(await codeOf(acceptInvitation(t.db, { userId: late.userId }, junk))).toBe("NOT_FOUND");
+    expect(await roleIn(t.db, a.accountId, late.userId)).toBeNull();
 
-    const newcomer = await makeUser(t.db, { email });
-    const accepted = await Promise.all([acceptPendingInvitations(t.db, newcomer.userId, email.toUpperCase()), acceptPendingInvitations(t.db, newcomer.userId, email)]);
-    expect(accepted.flatMap((r) => r.accountIds)).toEqual([a.accountId]);
-    expect(await roleIn(t.db, a.accountId, newcomer.userId)).toBe("admin");
-    expect((await listMembers(t.db, ctx)).invitations.some((i) => i.email === email)).toBe(false);
-    expect(await count(t.db, sql`SELECT count(*) AS n FROM audit_log WHERE account_id = ${a.accountId} AND action IN ('member.add', 'member.invite', 'member.invite_accept')`)).toBe(4);
+    expect(await count(t.db, sql`SELECT count(*) AS n FROM audit_log WHERE account_id = ${a.accountId} AND action IN ('member.invite', 'member.invite_accept')`)).toBe(6);
   });
 
   it("refuses members, finance, other accounts, and admins handing out the owner role", async () => {

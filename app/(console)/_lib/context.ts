@@ -1,17 +1,20 @@
 // Per-request console context for server components: the signed-in user and current account,
 // resolved once per request (React cache) and shared by the layout and the page.
 import { cookies } from "next/headers";
-import { notFound } from "next/navigation";
+import { notFound, redirect } from "next/navigation";
 import { cache } from "react";
 import { getDb, type Db } from "@/lib/db";
 import { can, type Permission, type Role } from "@/lib/auth/permissions";
 import { ACCOUNT_COOKIE, requireUser, resolveAccountContext, type AccountContext, type SessionUser } from "@/lib/auth/session";
 import type { ActorCtx } from "@/lib/accounts/authorize";
+import { staffRequire2fa } from "@/lib/auth/totp";
 
 export const getConsole = cache(async (): Promise<{ db: Db; user: SessionUser; account: AccountContext | null }> => {
   // Reading cookies first marks every console page as per-request (never prerendered).
   const preferred = (await cookies()).get(ACCOUNT_COOKIE)?.value;
   const user = await requireUser();
+  // Sign-ups without the terms checkbox (OAuth) accept them before using the console; staff are operators.
+  if (!user.termsAccepted && !user.isStaff) redirect("/accept-terms");
   const db = await getDb();
   const account = await resolveAccountContext(db, user, preferred);
   return { db, user, account };
@@ -33,6 +36,8 @@ export async function pageAccess(permission?: Permission): Promise<PageAccess> {
 export async function staffAccess(): Promise<{ db: Db; user: SessionUser; staff: { userId: string } }> {
   const { db, user } = await getConsole();
   if (!user.isStaff) notFound();
+  // STAFF_REQUIRE_2FA: staff powers wait until two-factor sign-in is on.
+  if (staffRequire2fa() && !user.totpEnabled) redirect("/settings?require2fa=1");
   return { db, user, staff: { userId: user.id } };
 }
 

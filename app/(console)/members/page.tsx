@@ -28,7 +28,7 @@ export default async function MembersPage() {
       <PageHeader title="Members" description="People who can use this account, and what each may do." />
       {writable ? (
         <Card>
-          <CardHeader title="Invite someone" description="If they already have a Tollgate login they're added at once; otherwise they join when they sign up with this email." />
+          <CardHeader title="Invite someone" description="We email them a single-use link, valid for 7 days. They join by opening it while signed in with that address, once it is verified." />
           <CardBody>
             <InviteForm canGrantOwner={isOwner} />
           </CardBody>
@@ -101,6 +101,7 @@ export default async function MembersPage() {
                 <Th>Email</Th>
                 <Th>Role</Th>
                 <Th>Invited</Th>
+                <Th>Expires</Th>
                 <Th className="text-right">
                   <span className="sr-only">Actions</span>
                 </Th>
@@ -113,6 +114,9 @@ export default async function MembersPage() {
                   <Td className="capitalize">{i.role}</Td>
                   <Td>
                     <Time value={i.createdAt} dateOnly />
+                  </Td>
+                  <Td>
+                    <Time value={i.expiresAt} dateOnly />
                   </Td>
                   <Td className="text-right">
                     {writable && (i.role !== "owner" || isOwner) ? (

@@ -13,7 +13,7 @@ export function InviteForm({ canGrantOwner }: { canGrantOwner: boolean }) {
       resetOnSuccess
       label="Invite a member"
       className="grid items-end gap-3 sm:grid-cols-[1fr_12rem_auto]"
-      successMessage={(d) => (d.kind === "added" ? "Added: they already had a Tollgate login and can switch to this account now." : "Invitation saved: they join this account when they sign up with that email.")}
+      successMessage={() => "Invitation sent: they join when they open the emailed link, signed in with that (verified) address. The link expires in 7 days."}
     >
       <FormField name="email" label="Email">
         {(a) => <Input {...a} type="email" autoComplete="off" required />}

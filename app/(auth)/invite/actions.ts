@@ -1,0 +1,23 @@
+"use server";
+
+import { cookies } from "next/headers";
+import { getDb } from "@/lib/db";
+import { isAppError } from "@/lib/errors";
+import { ACCOUNT_COOKIE, getSessionUser } from "@/lib/auth/session";
+import { acceptInvitation } from "@/lib/members";
+import type { LinkActionState } from "../verify-email/actions";
+
+export async function acceptInvitationAction(_prev: LinkActionState | null, formData: FormData): Promise<LinkActionState> {
+  const user = await getSessionUser();
+  if (!user) return { ok: false, message: "Please sign in again." };
+  try {
+    const joined = await acceptInvitation(await getDb(), { userId: user.id }, formData.get("token"));
+    // Land in the account just joined.
+    (await cookies()).set(ACCOUNT_COOKIE, joined.accountId, { httpOnly: true, sameSite: "lax", path: "/", secure: (process.env.APP_URL ?? "").startsWith("https") });
+    return { ok: true, message: `You joined as ${joined.role}.` };
+  } catch (e) {
+    if (isAppError(e) && e.status < 500) return { ok: false, message: e.message };
+    console.error("[tollgate] accepting an invitation failed", e);
+    return { ok: false, message: "Something went wrong. Please try again." };
+  }
+}

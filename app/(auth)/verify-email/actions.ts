@@ -1,0 +1,36 @@
+"use server";
+
+import { getDb } from "@/lib/db";
+import { isAppError } from "@/lib/errors";
+import { getSessionUser } from "@/lib/auth/session";
+import { resendVerificationEmail, verifyEmail } from "@/lib/auth/verification";
+
+export interface LinkActionState {
+  ok: boolean;
+  message: string;
+}
+
+// The token alone proves the mailbox: verifying works signed in or not (another browser, phone).
+export async function verifyEmailAction(_prev: LinkActionState | null, formData: FormData): Promise<LinkActionState> {
+  try {
+    const { email } = await verifyEmail(await getDb(), formData.get("token"));
+    return { ok: true, message: `${email} is verified.` };
+  } catch (e) {
+    if (isAppError(e) && e.status < 500) return { ok: false, message: e.message };
+    console.error("[tollgate] email verification failed", e);
+    return { ok: false, message: "Something went wrong. Please try again." };
+  }
+}
+
+export async function resendVerificationAction(): Promise<LinkActionState> {
+  const user = await getSessionUser();
+  if (!user) return { ok: false, message: "Please sign in again." };
+  try {
+    await resendVerificationEmail(await getDb(), user);
+    return { ok: true, message: `We sent a new link to ${user.email}.` };
+  } catch (e) {
+    if (isAppError(e) && e.status < 500) return { ok: false, message: e.message };
+    console.error("[tollgate] resending the verification link failed", e);
+    return { ok: false, message: "Something went wrong. Please try again." };
+  }
+}
