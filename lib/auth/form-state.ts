@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { isAppError } from "@/lib/errors";
+import { errFields, log } from "@/lib/log";
 
 /** What the account-security forms (reset, change password, two-factor) get back from their actions. */
 export interface FormState {
@@ -19,7 +20,7 @@ export function zodFailure(error: z.ZodError): FormState {
 /** Client errors become their message; anything else is logged and stays generic. */
 export function errorState(e: unknown, what: string): FormState {
   if (isAppError(e) && e.status < 500) return { ok: false, message: e.message, ...(e.param ? { fieldErrors: { [e.param]: [e.message] } } : {}) };
-  console.error(`[tollgate] ${what} failed`, e);
+  log("auth").error(errFields(e), `${what} failed`);
   return { ok: false, message: "Something went wrong. Please try again." };
 }
 

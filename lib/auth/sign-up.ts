@@ -9,6 +9,7 @@ import { assertSignUpAllowed } from "./throttle";
 import { createUserWithAccount } from "./users";
 import { sendVerificationEmail } from "./verification";
 import { appLink, deliverLinkMail } from "@/lib/mail/links";
+import { errFields, log } from "@/lib/log";
 
 export interface SignUpState {
   ok: boolean;
@@ -47,7 +48,7 @@ export async function signUp(db: Db, raw: Record<string, unknown>, ctx: { addres
     return { ok: true, email };
   } catch (e) {
     if (isAppError(e) && e.code === "RATE_LIMITED") return { ok: false, formError: e.message, values };
-    console.error("[tollgate] sign-up failed", e);
+    log("auth").error(errFields(e), "sign-up failed");
     return { ok: false, formError: "Sign-up failed. Please try again.", values };
   }
 }

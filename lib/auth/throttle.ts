@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { Script } from "@/lib/ratelimit/adapter";
 import { getLimitStore, redisPrefix } from "@/lib/ratelimit/store";
 import { AppError } from "@/lib/errors";
+import { errFields, log } from "@/lib/log";
 
 export interface ThrottleRule {
   /** Failures counted over this window. */
@@ -89,7 +90,7 @@ async function guarded<T>(what: string, fallback: T, fn: () => Promise<T>): Prom
   } catch (e) {
     if (Date.now() - lastWarn > 10_000) {
       lastWarn = Date.now();
-      console.warn(`[tollgate] sign-in throttle ${what} failed; allowing:`, e instanceof Error ? e.message : String(e));
+      log("auth").warn(errFields(e), `sign-in throttle ${what} failed; allowing`);
     }
     return fallback;
   } finally {

@@ -4,6 +4,7 @@
 // to the server log so a local install can still be used.
 import { env } from "@/lib/env";
 import { mailEnabled, sendMail } from "./index";
+import { errFields, log } from "@/lib/log";
 
 export function appOrigin(): string {
   const e = env();
@@ -28,14 +29,14 @@ export interface LinkMail {
 /** Sends the message; never throws (a mail outage must not fail sign-up or an invitation). */
 export async function deliverLinkMail(mail: LinkMail): Promise<"sent" | "logged" | "failed"> {
   if (!mailEnabled()) {
-    console.log(`[tollgate] mail (SMTP_URL not set) to ${mail.to}: ${mail.subject}${mail.link ? `\n  ${mail.link}` : ""}`);
+    log("mail").info({ to: mail.to, subject: mail.subject, link: mail.link }, "SMTP_URL not set: mail written to the log");
     return "logged";
   }
   try {
     await sendMail({ to: [mail.to], subject: mail.subject, text: mail.text });
     return "sent";
   } catch (e) {
-    console.error(`[tollgate] sending "${mail.subject}" failed:`, e instanceof Error ? e.message : String(e));
+    log("mail").error({ ...errFields(e), subject: mail.subject }, "sending mail failed");
     return "failed";
   }
 }

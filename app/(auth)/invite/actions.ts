@@ -6,6 +6,7 @@ import { isAppError } from "@/lib/errors";
 import { ACCOUNT_COOKIE, getSessionUser } from "@/lib/auth/session";
 import { acceptInvitation } from "@/lib/members";
 import type { LinkActionState } from "../verify-email/actions";
+import { errFields, log } from "@/lib/log";
 
 export async function acceptInvitationAction(_prev: LinkActionState | null, formData: FormData): Promise<LinkActionState> {
   const user = await getSessionUser();
@@ -17,7 +18,7 @@ export async function acceptInvitationAction(_prev: LinkActionState | null, form
     return { ok: true, message: `You joined as ${joined.role}.` };
   } catch (e) {
     if (isAppError(e) && e.status < 500) return { ok: false, message: e.message };
-    console.error("[tollgate] accepting an invitation failed", e);
+    log("auth").error(errFields(e), "accepting an invitation failed");
     return { ok: false, message: "Something went wrong. Please try again." };
   }
 }

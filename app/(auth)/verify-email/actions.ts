@@ -4,6 +4,7 @@ import { getDb } from "@/lib/db";
 import { isAppError } from "@/lib/errors";
 import { getSessionUser } from "@/lib/auth/session";
 import { resendVerificationEmail, verifyEmail } from "@/lib/auth/verification";
+import { errFields, log } from "@/lib/log";
 
 export interface LinkActionState {
   ok: boolean;
@@ -17,7 +18,7 @@ export async function verifyEmailAction(_prev: LinkActionState | null, formData:
     return { ok: true, message: `${email} is verified.` };
   } catch (e) {
     if (isAppError(e) && e.status < 500) return { ok: false, message: e.message };
-    console.error("[tollgate] email verification failed", e);
+    log("auth").error(errFields(e), "email verification failed");
     return { ok: false, message: "Something went wrong. Please try again." };
   }
 }
@@ -30,7 +31,7 @@ export async function resendVerificationAction(): Promise<LinkActionState> {
     return { ok: true, message: `We sent a new link to ${user.email}.` };
   } catch (e) {
     if (isAppError(e) && e.status < 500) return { ok: false, message: e.message };
-    console.error("[tollgate] resending the verification link failed", e);
+    log("auth").error(errFields(e), "resending the verification link failed");
     return { ok: false, message: "Something went wrong. Please try again." };
   }
 }
