@@ -7,6 +7,8 @@ export const baseURL = `http://127.0.0.1:${port}`;
 const localPort = Number(process.env.E2E_LOCAL_PORT ?? port + 1);
 const localMockPort = Number(process.env.E2E_LOCAL_MOCK_PORT ?? Number(process.env.E2E_MOCK_PORT ?? 3998) - 1);
 export const localBaseURL = `http://127.0.0.1:${localPort}`;
+// The server mails through this port; e2e/console/members.spec.ts listens on it (smtp-server).
+export const smtpPort = Number(process.env.E2E_SMTP_PORT ?? port + 2000);
 
 export default defineConfig({
   testDir: "e2e",
@@ -36,7 +38,8 @@ export default defineConfig({
       timeout: 240_000,
       stdout: "pipe",
       stderr: "pipe",
-      env: { E2E_PORT: String(port) },
+      // Every spec signs up its own users from 127.0.0.1: lift the per-address sign-up limit.
+      env: { E2E_PORT: String(port), SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, SIGNUP_LIMIT_PER_HOUR: "100000" },
     },
     {
       command: "npx tsx scripts/e2e-server.ts",
@@ -45,7 +48,7 @@ export default defineConfig({
       timeout: 240_000,
       stdout: "pipe",
       stderr: "pipe",
-      env: { E2E_LOCAL: "1", E2E_PORT: String(localPort), E2E_MOCK_PORT: String(localMockPort) },
+      env: { E2E_LOCAL: "1", E2E_PORT: String(localPort), E2E_MOCK_PORT: String(localMockPort), SIGNUP_LIMIT_PER_HOUR: "100000" },
     },
   ],
 });

@@ -20,7 +20,8 @@ test("sign up, land in the console, sign out, sign back in", async ({ page }) =>
 
   await expect(page).toHaveURL(/\/overview/);
   await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
-  await expect(page.getByText(email)).toBeVisible();
+  await expect(page.getByTestId("user-email")).toHaveText(email);
+  await expect(page.getByRole("region", { name: "Email verification" })).toContainText(email);
   await page.screenshot({ path: "test-results/screens/overview-after-signup.png", fullPage: true });
 
   await page.getByRole("button", { name: "Sign out" }).click();

@@ -47,6 +47,8 @@ export const envSchema = z
     USAGE_FLUSH_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(60_000).default(200)),
     // Demo user: seeded by default only in the embedded local mode (no DATABASE_URL).
     SEED_DEMO: z.preprocess(emptyToUndefined, z.enum(["true", "false", "1", "0"]).optional()),
+    // Sign-ups allowed per client address per hour (an office behind one NAT may need more).
+    SIGNUP_LIMIT_PER_HOUR: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100_000).default(10)),
     STAFF_REQUIRE_2FA: z.preprocess(emptyToUndefined, z.enum(["true", "false", "1", "0"]).optional()),
     GITHUB_ID: opt,
     GITHUB_SECRET: opt,

@@ -19,7 +19,7 @@ export function zodFailure(error: z.ZodError): FormState {
 
 /** Client errors become their message; anything else is logged and stays generic. */
 export function errorState(e: unknown, what: string): FormState {
-  if (isAppError(e) && e.status < 500) return { ok: false, message: e.message, ...(e.param ? { fieldErrors: { [e.param]: [e.message] } } : {}) };
+  if (isAppError(e) && e.status < 500) return e.param ? { ok: false, fieldErrors: { [e.param]: [e.message] } } : { ok: false, message: e.message };
   log("auth").error(errFields(e), `${what} failed`);
   return { ok: false, message: "Something went wrong. Please try again." };
 }

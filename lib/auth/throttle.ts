@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { Script } from "@/lib/ratelimit/adapter";
 import { getLimitStore, redisPrefix } from "@/lib/ratelimit/store";
+import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { errFields, log } from "@/lib/log";
 
@@ -25,7 +26,6 @@ export const SIGN_IN_RULES = {
   // An office behind one NAT shares an address: looser than per email, still far below guessing speed.
   address: { windowMs: 15 * MIN, threshold: 30, baseLockMs: 5 * MIN, maxLockMs: 60 * MIN },
 } satisfies Record<string, ThrottleRule>;
-export const SIGN_UP_RULE = { windowMs: 60 * MIN, limit: 10 };
 
 // KEYS: count, lock. ARGV: windowMs, threshold, baseLockMs, maxLockMs. Returns the lock (ms) set now, or 0.
 const RECORD_FAILURE = new Script(`local n = redis.call("INCR", KEYS[1])
@@ -149,7 +149,7 @@ export async function hitLimit(name: string, subject: string, rule: { windowMs: 
   if (waitMs > 0) throw new AppError("RATE_LIMITED", tooManyAttemptsMessage(waitMs), { retryAfterSeconds: Math.ceil(waitMs / 1000) });
 }
 
-/** Sign-ups per client address. */
+/** Sign-ups per client address (SIGNUP_LIMIT_PER_HOUR). */
 export function assertSignUpAllowed(address: string | null): Promise<void> {
-  return hitLimit("signup", address ?? "unknown", SIGN_UP_RULE);
+  return hitLimit("signup", address ?? "unknown", { windowMs: 60 * MIN, limit: env().SIGNUP_LIMIT_PER_HOUR });
 }
