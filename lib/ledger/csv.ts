@@ -1,6 +1,12 @@
 // Ledger CSV formatting (SPEC §6): RFC 4180 (comma, CRLF, quotes doubled inside quoted cells),
 // UTF-8, fixed header, exact amounts.
+import { env } from "@/lib/env";
 import { microsToUsdExact } from "@/lib/money";
+
+/** Every paid top-up has a printable receipt page in the console. */
+export function receiptUrl(entryId: string): string {
+  return `${(env().APP_URL ?? "").replace(/\/$/, "")}/receipts/${entryId}`;
+}
 
 export const LEDGER_CSV_COLUMNS = [
   "entry_id",
@@ -15,6 +21,7 @@ export const LEDGER_CSV_COLUMNS = [
   "lot_id",
   "stripe_reference",
   "description",
+  "receipt_url",
 ] as const;
 
 const NEEDS_QUOTES = /[",\r\n]/;
@@ -77,5 +84,6 @@ export function ledgerCsvLine(r: LedgerCsvRecord): string {
     textCell(r.lotId),
     textCell(r.stripeReference),
     textCell(r.description),
+    textCell(r.type === "topup" ? receiptUrl(r.entryId) : null),
   ]);
 }

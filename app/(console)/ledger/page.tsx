@@ -132,6 +132,11 @@ export default async function LedgerPage({ searchParams }: { searchParams: Searc
                           {e.disputeId}
                         </Link>
                       ) : null}
+                      {e.type === "topup" ? (
+                        <Link href={`/receipts/${e.id}`} className="block text-indigo-700 hover:underline" aria-label={`Receipt for top-up ${e.id}`}>
+                          Receipt
+                        </Link>
+                      ) : null}
                       <div className="font-mono text-slate-400">{e.id}</div>
                     </Td>
                     <Td className="text-right">
