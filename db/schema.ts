@@ -3,6 +3,7 @@
 // triggers on ledger_entries and audit_log are in hand-written migrations (see db/migrations).
 import { sql } from "drizzle-orm";
 import {
+  type AnyPgColumn,
   bigint,
   bigserial,
   boolean,
@@ -169,6 +170,8 @@ export const apiKeys = pgTable(
     last4: text("last4").notNull(),
     tier: tierEnum("tier").notNull().default("standard"),
     customRpm: integer("custom_rpm"), // staff-negotiated limit; overrides the tier
+    customRpd: integer("custom_rpd"), // staff-negotiated requests per UTC day; overrides the tier
+    customConcurrency: integer("custom_concurrency"), // staff-negotiated concurrent requests; overrides the tier
     dailySpendCapMicros: micros("daily_spend_cap_micros"),
     creditLimitMicros: micros("credit_limit_micros"), // lifetime
     spentMicros: micros("spent_micros").notNull().default(sql`0`), // lifetime settled charges
@@ -190,6 +193,8 @@ export const apiKeys = pgTable(
     check("api_keys_held_nonneg", sql`${t.heldMicros} >= 0`),
     check("api_keys_spent_nonneg", sql`${t.spentMicros} >= 0`),
     check("api_keys_custom_rpm_pos", sql`${t.customRpm} IS NULL OR ${t.customRpm} > 0`),
+    check("api_keys_custom_rpd_pos", sql`${t.customRpd} IS NULL OR ${t.customRpd} > 0`),
+    check("api_keys_custom_concurrency_pos", sql`${t.customConcurrency} IS NULL OR ${t.customConcurrency} > 0`),
   ],
 );
 
@@ -206,12 +211,45 @@ export const models = pgTable(
     contextWindow: integer("context_window").notNull(),
     maxOutputTokens: integer("max_output_tokens").notNull(),
     enabled: boolean("enabled").notNull().default(true),
+    // Lifecycle: all three set together when deprecated; after sunset_at calls answer 410.
+    deprecatedAt: ts("deprecated_at"),
+    sunsetAt: ts("sunset_at"),
+    replacementId: text("replacement_id").references((): AnyPgColumn => models.id),
     createdAt: createdAt(),
     updatedAt: ts("updated_at").notNull().defaultNow(),
   },
   (t) => [
     check("models_prices_nonneg", sql`${t.inputPriceMicrosPerMtok} >= 0 AND ${t.outputPriceMicrosPerMtok} >= 0`),
     check("models_max_output_pos", sql`${t.maxOutputTokens} > 0`),
+    check(
+      "models_lifecycle_consistent",
+      sql`(${t.deprecatedAt} IS NULL AND ${t.sunsetAt} IS NULL AND ${t.replacementId} IS NULL) OR (${t.deprecatedAt} IS NOT NULL AND ${t.sunsetAt} IS NOT NULL AND ${t.sunsetAt} > ${t.deprecatedAt} AND ${t.replacementId} IS DISTINCT FROM ${t.id})`,
+    ),
+  ],
+);
+
+// Scheduled prices: the model's price from effective_at on (the latest one not in the future
+// wins; before the first, the models row's own price). A call is priced by the price in force
+// when its hold is placed, so a switch needs no job and happens at its exact instant.
+export const modelPrices = pgTable(
+  "model_prices",
+  {
+    id: text("id").primaryKey(), // mpr_
+    modelId: text("model_id").notNull().references(() => models.id),
+    inputPriceMicrosPerMtok: micros("input_price_micros_per_mtok").notNull(),
+    outputPriceMicrosPerMtok: micros("output_price_micros_per_mtok").notNull(),
+    cachedInputPriceMicrosPerMtok: micros("cached_input_price_micros_per_mtok"),
+    effectiveAt: ts("effective_at").notNull(),
+    createdBy: text("created_by"),
+    createdAt: createdAt(),
+    cancelledAt: ts("cancelled_at"),
+  },
+  (t) => [
+    check(
+      "model_prices_nonneg",
+      sql`${t.inputPriceMicrosPerMtok} >= 0 AND ${t.outputPriceMicrosPerMtok} >= 0 AND (${t.cachedInputPriceMicrosPerMtok} IS NULL OR ${t.cachedInputPriceMicrosPerMtok} >= 0)`,
+    ),
+    uniqueIndex("model_prices_model_effective_uq").on(t.modelId, t.effectiveAt).where(sql`${t.cancelledAt} IS NULL`),
   ],
 );
 
@@ -345,6 +383,7 @@ export const requests = pgTable(
     index("requests_overage_idx").on(t.createdAt).where(sql`${t.overageMicros} > 0 OR ${t.unchargedMicros} > 0`),
     check("requests_overage_nonneg", sql`${t.overageMicros} >= 0 AND ${t.unchargedMicros} >= 0`),
     index("requests_created_idx").on(t.createdAt), // retention purge
+    index("requests_model_created_idx").on(t.model, t.createdAt), // who used a model lately (lifecycle notices)
   ],
 );
 

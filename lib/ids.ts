@@ -40,6 +40,7 @@ export const ID_PREFIXES = {
   audit: "aud",
   invitation: "inv",
   authToken: "tok",
+  modelPrice: "mpr",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

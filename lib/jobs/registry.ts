@@ -3,6 +3,7 @@ import type { DbHandle } from "@/lib/db";
 import { expireCredits, sweepHolds } from "@/lib/ledger";
 import { deliverNotificationEmails } from "@/lib/notifications/email";
 import { sendExpiryReminders, sendLowBalanceAlerts } from "@/lib/notifications/credit-alerts";
+import { sendModelNotices } from "@/lib/notifications/model-notices";
 import { withJobLock } from "./lock";
 import { purgeExpiredData } from "./retention";
 
@@ -13,7 +14,7 @@ export interface JobDefinition {
   run(handle: DbHandle, now: Date): Promise<JobResult>;
 }
 
-export type JobName = "holds:sweep" | "credits:expire" | "credits:remind" | "notifications:low-balance" | "notifications:email" | "retention:purge";
+export type JobName = "holds:sweep" | "credits:expire" | "credits:remind" | "notifications:low-balance" | "notifications:email" | "retention:purge" | "models:notices";
 
 export const JOBS: Record<JobName, JobDefinition> = {
   "retention:purge": {
@@ -46,6 +47,10 @@ export const JOBS: Record<JobName, JobDefinition> = {
   "notifications:email": {
     description: "email new notifications to account owners/admins/finance (when SMTP_URL is set)",
     run: async (h) => ({ ...(await deliverNotificationEmails(h.db)) }),
+  },
+  "models:notices": {
+    description: "notify recent users of deprecated models (again 7 days before the sunset) and of upcoming price changes",
+    run: async (h, now) => ({ noticesCreated: (await sendModelNotices(h.db, now)).created }),
   },
 };
 

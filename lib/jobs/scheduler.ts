@@ -8,7 +8,7 @@ import { errFields, log as logFor } from "@/lib/log";
 import { metrics } from "@/lib/metrics";
 
 const MINUTE_MS = 60_000;
-const EVERY_MINUTE: JobName[] = ["holds:sweep", "notifications:low-balance", "notifications:email"];
+const EVERY_MINUTE: JobName[] = ["holds:sweep", "notifications:low-balance", "models:notices", "notifications:email"];
 const DAILY: JobName[] = ["credits:expire", "retention:purge"];
 export const DAILY_AT_UTC = { hour: 0, minute: 5 };
 

@@ -1,5 +1,11 @@
+import { getDb } from "@/lib/db";
 import { withApiKey } from "@/lib/gateway/http";
-import { usage } from "@/lib/gateway/info";
+import { settlementsOf } from "@/lib/gateway/pending";
+import { usageBody } from "@/lib/usage";
 
 export const dynamic = "force-dynamic";
-export const GET = withApiKey(usage);
+export const GET = withApiKey(async (ctx) => {
+  await settlementsOf(ctx.key.accountId);
+  const body = await usageBody(await getDb(), ctx.key.accountId, new URL(ctx.req.url).searchParams);
+  return Response.json(body, { headers: { "Cache-Control": "no-store" } });
+});
