@@ -155,7 +155,7 @@ export function withApiKey<P = unknown>(handler: GatewayHandler<P>, opts: WithAp
     }
 
     const creditOnly = () => ({ "X-Credit-Balance-Usd": microsToUsdExact(key.balanceMicros), ...(key.creditsExpiringSoon ? { "X-Credit-Expiring-Soon": "true" } : {}) });
-    const admission$ = admit({ keyId: key.keyId, accountId: key.accountId, tier: key.tier, customRpm: key.customRpm, concurrencyLimit: key.concurrencyLimit, requestId });
+    const admission$ = admit({ ...key, requestId });
     admission$.catch(() => undefined); // awaited below; may reject while the handler still runs
     const admitted$ = admission$.then(() => undefined);
     admitted$.catch(() => undefined);

@@ -13,6 +13,8 @@ interface Row {
   account_id: string;
   tier: string;
   custom_rpm: number | null;
+  custom_rpd: number | null;
+  custom_concurrency: number | null;
   expires_at: Date | string | null;
   revoked_at: Date | string | null;
   grace_until: Date | string | null;
@@ -29,7 +31,7 @@ const toDate = (v: Date | string | null): Date | null => (v === null ? null : v 
 export async function lookupKeyByHash(db: DbOrTx, hash: string): Promise<CachedKey | null> {
   const [row] = await rows<Row>(
     db,
-    sql`SELECT k.id AS key_id, k.account_id, k.tier, k.custom_rpm, k.expires_at, k.revoked_at, k.grace_until,
+    sql`SELECT k.id AS key_id, k.account_id, k.tier, k.custom_rpm, k.custom_rpd, k.custom_concurrency, k.expires_at, k.revoked_at, k.grace_until,
                a.concurrency_limit, a.balance_micros, a.held_micros,
                a.status AS account_status, a.status_reason AS account_status_reason,
                EXISTS (SELECT 1 FROM credit_lots l
@@ -44,6 +46,8 @@ export async function lookupKeyByHash(db: DbOrTx, hash: string): Promise<CachedK
     accountId: row.account_id,
     tier: row.tier,
     customRpm: row.custom_rpm === null ? null : Number(row.custom_rpm),
+    customRpd: row.custom_rpd === null ? null : Number(row.custom_rpd),
+    customConcurrency: row.custom_concurrency === null ? null : Number(row.custom_concurrency),
     expiresAt: toDate(row.expires_at),
     revokedAt: toDate(row.revoked_at),
     graceUntil: toDate(row.grace_until),

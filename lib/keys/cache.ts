@@ -10,6 +10,8 @@ export interface CachedKey {
   accountId: string;
   tier: string;
   customRpm: number | null;
+  customRpd: number | null;
+  customConcurrency: number | null;
   expiresAt: Date | null;
   revokedAt: Date | null;
   graceUntil: Date | null;

@@ -14,6 +14,9 @@ export const positiveMicrosSchema = z
 
 const nameSchema = z.string().trim().min(1, "name is required").max(100, "name is at most 100 characters");
 export const customRpmSchema = z.number().int().min(1).max(1_000_000);
+/** Staff-negotiated requests per UTC day and concurrent requests (override the tier). */
+export const customRpdSchema = z.number().int().min(1).max(1_000_000_000);
+export const customConcurrencySchema = z.number().int().min(1).max(10_000);
 
 const futureDate = z.coerce.date().refine((d) => !Number.isNaN(d.getTime()) && d.getTime() > Date.now(), "must be in the future");
 
@@ -21,6 +24,8 @@ export const createKeySchema = z.object({
   name: nameSchema,
   tier: tierSchema.default("standard"),
   customRpm: customRpmSchema.nullish(),
+  customRpd: customRpdSchema.nullish(),
+  customConcurrency: customConcurrencySchema.nullish(),
   expiresAt: futureDate.nullish(),
   dailySpendCapMicros: positiveMicrosSchema.nullish(),
   creditLimitMicros: positiveMicrosSchema.nullish(),
@@ -33,6 +38,8 @@ export const updateKeySchema = z
     name: nameSchema.optional(),
     tier: tierSchema.optional(),
     customRpm: customRpmSchema.nullish(),
+    customRpd: customRpdSchema.nullish(),
+    customConcurrency: customConcurrencySchema.nullish(),
     dailySpendCapMicros: positiveMicrosSchema.nullish(),
     creditLimitMicros: positiveMicrosSchema.nullish(),
   })

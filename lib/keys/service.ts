@@ -103,6 +103,8 @@ export async function createKey(db: DbOrTx, ctx: KeyContext, input: CreateKeyInp
         last4,
         tier: data.tier,
         customRpm: data.customRpm ?? null,
+        customRpd: data.customRpd ?? null,
+        customConcurrency: data.customConcurrency ?? null,
         expiresAt: data.expiresAt ?? null,
         dailySpendCapMicros: data.dailySpendCapMicros ?? null,
         creditLimitMicros: data.creditLimitMicros ?? null,
@@ -120,6 +122,8 @@ export async function createKey(db: DbOrTx, ctx: KeyContext, input: CreateKeyInp
         name: data.name,
         tier: data.tier,
         customRpm: data.customRpm ?? null,
+        customRpd: data.customRpd ?? null,
+        customConcurrency: data.customConcurrency ?? null,
         expiresAt: data.expiresAt?.toISOString() ?? null,
         dailySpendCapMicros: data.dailySpendCapMicros ?? null,
         creditLimitMicros: data.creditLimitMicros ?? null,
@@ -137,7 +141,7 @@ export async function updateKey(db: DbOrTx, ctx: KeyContext, keyId: string, inpu
     const before = await loadOwned(tx, ctx, keyId, true);
     const patch: Partial<KeyRow> = {};
     const changes: Record<string, { from: unknown; to: unknown }> = {};
-    const fields = ["name", "tier", "customRpm", "dailySpendCapMicros", "creditLimitMicros"] as const;
+    const fields = ["name", "tier", "customRpm", "customRpd", "customConcurrency", "dailySpendCapMicros", "creditLimitMicros"] as const;
     for (const field of fields) {
       const next = data[field];
       if (next === undefined || next === before[field]) continue;
@@ -195,6 +199,8 @@ export async function rotateKey(db: DbOrTx, ctx: KeyContext, keyId: string, inpu
         last4,
         tier: old.tier,
         customRpm: old.customRpm,
+        customRpd: old.customRpd,
+        customConcurrency: old.customConcurrency,
         dailySpendCapMicros: old.dailySpendCapMicros,
         creditLimitMicros: creditLimit,
         expiresAt: old.expiresAt,

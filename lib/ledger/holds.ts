@@ -49,7 +49,8 @@ export async function placeHoldReadingBalance(db: DbOrTx, input: PlaceHoldInput)
   const min = input.minMicros < max ? input.minMicros : max;
   const holdId = newId("hold");
 
-  const values = { accountId, keyId, requestId, holdId, min: min.toString(), max: max.toString(), ttl, now: input.now ? input.now.toISOString() : null };
+  const defaultCap = input.defaultDailyCapMicros ?? null;
+  const values = { accountId, keyId, requestId, holdId, min: min.toString(), max: max.toString(), ttl, defaultCap: defaultCap === null ? null : defaultCap.toString(), now: input.now ? input.now.toISOString() : null };
   const run = () => runPrepared<HoldRow>(db, holdStatement("", undefined), values, accountId);
   let r: HoldRow[];
   try {
@@ -97,7 +98,7 @@ function classify(row: HoldRow, min: bigint): { code: HoldFailureCode; available
   return { code: "DAILY_SPEND_CAP_REACHED", availableMicros: pos(toBigOrNull(row.cap_left) ?? 0n) };
 }
 
-type HoldParam = "accountId" | "keyId" | "requestId" | "holdId" | "min" | "max" | "ttl" | "now";
+type HoldParam = "accountId" | "keyId" | "requestId" | "holdId" | "min" | "max" | "ttl" | "defaultCap" | "now";
 
 const holdStatement = preparedStatement<HoldParam>((p) => {
   const max = sql`${p.max}::bigint`;
@@ -128,11 +129,12 @@ const holdStatement = preparedStatement<HoldParam>((p) => {
                   WHERE l.account_id = accounts.id AND l.remaining_micros > 0 AND l.expires_at <= pn.now) AS avail
       FROM accounts WHERE id = ${p.accountId} FOR UPDATE
     ),
-    -- Daily cap: what the key settled on this UTC day plus everything it holds right now (holds
-    -- from before midnight still count until they settle — conservative by design).
+    -- Daily cap (the key's own, else its tier's default): what the key settled on this UTC day
+    -- plus everything it holds right now (holds from before midnight still count until they
+    -- settle — conservative by design).
     k AS (
       SELECT ak.id, ak.credit_limit_micros - ak.spent_micros - ak.held_micros AS rem,
-             ak.daily_spend_cap_micros - ak.held_micros
+             COALESCE(ak.daily_spend_cap_micros, ${p.defaultCap}::bigint) - ak.held_micros
                - CASE WHEN ak.spend_day >= pd.day THEN ak.spend_day_micros ELSE 0 END AS cap_left
       FROM api_keys ak JOIN a ON ak.account_id = a.id CROSS JOIN pd
       WHERE ak.id = ${p.keyId}::text

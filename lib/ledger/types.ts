@@ -12,6 +12,8 @@ export interface PlaceHoldInput {
   /** The hold wanted (cost with the full max_tokens); the hold is clamped down to what is available. */
   maxMicros: bigint;
   ttlSeconds?: number;
+  /** The key's daily spend cap when it has none of its own (its tier's default); omitted: no cap. */
+  defaultDailyCapMicros?: bigint | null;
   now?: Date;
 }
 

@@ -1,57 +1,33 @@
-// Admission control for /api/v1: the per-key sliding-window RPM limit (@upstash/ratelimit) and
-// the per-account concurrency limit (our own Lua script), in ONE Redis round trip: both scripts
-// are dispatched in the same tick, and auto-pipelining (ioredis; @upstash/redis over REST) sends
-// them in a single write/HTTP request. If only one of them passes we undo it off the hot path.
+// Admission control for /api/v1, per key from its tier (tiers.ts): the sliding-window minute
+// limit (@upstash/ratelimit), and in one script of our own the UTC-day quota, the key's
+// concurrency and the account's concurrency. Both scripts are dispatched in the same tick, so
+// auto-pipelining (ioredis; @upstash/redis over REST) sends them in a single write/HTTP request:
+// one Redis round trip per request. If only one side admits, it is undone off the hot path.
 // Redis trouble fails open (logged, counted) or closed (503), per RATELIMIT_FAIL_MODE (fail-mode.ts):
 // prepaid holds, not the limiter, protect the money.
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis as UpstashRedis } from "@upstash/redis";
 import { AppError } from "@/lib/errors";
-import { Script } from "./adapter";
+import { nextUtcMidnightSeconds, rateHeaders, utcDay, type RateInfo, type WindowInfo } from "./headers";
 import { storeFailed } from "./fail-mode";
+import { ADMIT, concurrencyKey, dayCounterKey, keyConcurrencyKey, REFRESH, RELEASE, UNDO } from "./scripts";
 import { getLimitStore, redisPrefix, type LimitStore } from "./store";
-import { rpmFor, TIER_RPM } from "./tiers";
+import { effectiveLimits, rpmFor, TIER_RPM, TIERS, tierLimits } from "./tiers";
 import { metrics } from "@/lib/metrics";
 
-export { rpmFor, TIER_RPM };
+export { effectiveLimits, rpmFor, TIER_RPM, TIERS, tierLimits };
+export { rateHeaders, nextUtcMidnightSeconds, type RateInfo, type WindowInfo } from "./headers";
+export { concurrencyKey, dayCounterKey, keyConcurrencyKey } from "./scripts";
 export { getLimitStore, resetLimitStore } from "./store";
 
 const WINDOW = "60 s";
-
-// Members are request ids scored by their own expiry, so a crashed instance's slots free
-// themselves; the key's TTL covers the whole set.
-const ACQUIRE = new Script(`local key = KEYS[1]
-local now = tonumber(ARGV[1])
-local limit = tonumber(ARGV[2])
-local ttl = tonumber(ARGV[3])
-redis.call("ZREMRANGEBYSCORE", key, "-inf", now)
-local n = redis.call("ZCARD", key)
-if n >= limit then
-  return {0, n}
-end
-redis.call("ZADD", key, now + ttl, ARGV[4])
-redis.call("PEXPIRE", key, ttl)
-return {1, n + 1}`);
-
-// Keeps a live call's slot: a new expiry for the member, only if it is still there.
-const REFRESH = new Script(`if redis.call("ZSCORE", KEYS[1], ARGV[2]) then
-  redis.call("ZADD", KEYS[1], "XX", ARGV[1], ARGV[2])
-  redis.call("PEXPIRE", KEYS[1], ARGV[3])
-  return 1
-end
-return 0`);
-
-export interface RateInfo {
-  limit: number;
-  remaining: number;
-  /** Unix seconds when the current window ends. */
-  resetSeconds: number;
-}
+// The day counter outlives its day a little (clock skew between instances), then goes.
+const DAY_COUNTER_TTL_SECONDS = 2 * 86_400;
 
 export interface Admission extends RateInfo {
-  /** Frees the concurrency slot; idempotent, never throws. */
+  /** Frees the concurrency slots; idempotent, never throws. */
   release(): void;
-  /** Pushes the slot's expiry forward (a call still running); never throws. */
+  /** Pushes the slots' expiry forward (a call still running); never throws. */
   refresh(): void;
 }
 
@@ -61,7 +37,7 @@ export function admissionTimeoutMs(): number {
 
 /**
  * How long a slot outlives its instance: a crashed instance's calls stop counting against the
- * account's concurrency after this. Running calls refresh their slots (gateway/hold-keepalive.ts).
+ * concurrency limits after this. Running calls refresh their slots (gateway/hold-keepalive.ts).
  */
 export function concurrencyTtlMs(): number {
   return Number(process.env.CONCURRENCY_TTL_MS ?? 120_000);
@@ -80,7 +56,7 @@ function limiterFor(store: LimitStore, rpm: number): Ratelimit {
       redis: store.redis as unknown as UpstashRedis,
       limiter: Ratelimit.slidingWindow(rpm, WINDOW),
       prefix: `${redisPrefix()}:rl`,
-      timeout: 0, // we race our own timeout below, shared with the concurrency script
+      timeout: 0, // we race our own timeout below, shared with the admission script
       analytics: false,
     });
     g.__tollgateLimiters.byRpm.set(rpm, limiter);
@@ -104,7 +80,7 @@ function warn(what: string, e: unknown): void {
   storeFailed(what, e);
 }
 
-/** A failed slot refresh or release is not a request being admitted: log it, never throw. */
+/** A failed slot refresh, release or undo is not a request being admitted: log it, never throw. */
 function warnQuietly(what: string, e: unknown): void {
   try {
     warn(what, e);
@@ -123,27 +99,39 @@ function bothWithin<A, B>(a: Promise<A>, b: Promise<B>, ms: number): Promise<[Pr
   return Promise.allSettled([Promise.race([a, t]), Promise.race([b, t])]).finally(() => clearTimeout(timer));
 }
 
-export function rateHeaders(info: RateInfo): Record<string, string> {
-  return {
-    "X-RateLimit-Limit": String(info.limit),
-    "X-RateLimit-Remaining": String(Math.max(0, info.remaining)),
-    "X-RateLimit-Reset": String(info.resetSeconds),
-  };
-}
-
 export interface AdmitInput {
   keyId: string;
   accountId: string;
   tier: string;
+  /** Staff-negotiated overrides of the tier (null: the tier's). */
   customRpm: number | null;
+  customRpd?: number | null;
+  customConcurrency?: number | null;
+  /** The account's own concurrency limit, applied on top of the key's. */
   concurrencyLimit: number;
   requestId: string;
+  /** The clock (ms) for the day window and slot expiries; tests freeze it. */
+  now?: number;
 }
 
-/** Admits one request or throws RATE_LIMITED / CONCURRENCY_LIMITED (429 with Retry-After). */
+/**
+ * Admits one request or throws: RATE_LIMITED (minute window, or the day quota with Retry-After
+ * at the next UTC midnight) or CONCURRENCY_LIMITED (the key's or the account's), both 429.
+ */
 export async function admit(input: AdmitInput): Promise<Admission> {
-  const rpm = rpmFor(input.tier, input.customRpm);
-  const failOpen = (): Admission => ({ limit: rpm, remaining: rpm, resetSeconds: (Math.floor(Date.now() / 60_000) + 1) * 60, release: () => undefined, refresh: () => undefined });
+  const limits = effectiveLimits(input);
+  const rpm = limits.perMinute;
+  const now = input.now ?? Date.now();
+  const minuteEnd = (Math.floor(now / 60_000) + 1) * 60;
+  const dayEnd = nextUtcMidnightSeconds(now);
+  const failOpen = (): Admission => ({
+    limit: rpm,
+    remaining: rpm,
+    resetSeconds: minuteEnd,
+    day: { limit: limits.perDay, remaining: limits.perDay, resetSeconds: dayEnd },
+    release: () => undefined,
+    refresh: () => undefined,
+  });
   if (Date.now() < health().skipUntil) {
     storeFailed("skipped after a recent failure", new Error("store unavailable"));
     return failOpen();
@@ -156,71 +144,85 @@ export async function admit(input: AdmitInput): Promise<Admission> {
     return failOpen();
   }
   const limiter = limiterFor(store, rpm);
-  const ccKey = `${redisPrefix()}:cc:${input.accountId}`;
-  const now = Date.now();
+  const keys = [dayCounterKey(input.accountId, input.keyId, utcDay(now)), keyConcurrencyKey(input.accountId, input.keyId), concurrencyKey(input.accountId)];
+  const slotKeys = keys.slice(1);
   const ttl = concurrencyTtlMs();
 
   // Same tick → same pipeline. Do not put an await between these two lines.
   const rlPromise = limiter.limit(input.keyId);
-  const ccPromise = ACQUIRE.run(store.redis, [ccKey], [now, input.concurrencyLimit, ttl, input.requestId]);
-  const ms = admissionTimeoutMs();
-  const [rl, cc] = await bothWithin(rlPromise, ccPromise, ms);
+  const admitPromise = ADMIT.run(store.redis, keys, [now, limits.perDay, limits.concurrency, input.concurrencyLimit, ttl, input.requestId, DAY_COUNTER_TTL_SECONDS]);
+  const [rl, ad] = await bothWithin(rlPromise, admitPromise, admissionTimeoutMs());
 
-  const windowEndSeconds = Math.ceil((Math.floor(now / 60_000) + 1) * 60);
-  let info: RateInfo = { limit: rpm, remaining: rpm - 1, resetSeconds: windowEndSeconds };
-  let rateOk = true;
+  let minute: WindowInfo = { limit: rpm, remaining: rpm - 1, resetSeconds: minuteEnd };
+  let minuteOk = true;
   const failures: [string, unknown][] = [];
   if (rl.status === "fulfilled") {
-    info = { limit: rpm, remaining: rl.value.remaining, resetSeconds: Math.ceil(rl.value.reset / 1000) || windowEndSeconds };
-    rateOk = rl.value.success;
+    minute = { limit: rpm, remaining: rl.value.remaining, resetSeconds: Math.ceil(rl.value.reset / 1000) || minuteEnd };
+    minuteOk = rl.value.success;
   } else failures.push(["unavailable", rl.reason]);
 
-  let slotHeld = false;
-  let concurrencyOk = true;
-  let inFlight = 0;
-  if (cc.status === "fulfilled") {
-    const [ok, n] = cc.value as [number, number];
-    slotHeld = Number(ok) === 1;
-    concurrencyOk = slotHeld;
-    inFlight = Number(n);
-  } else failures.push(["concurrency store unavailable", cc.reason]);
+  let verdict = 0;
+  let usedToday = 0;
+  let keyInFlight = 0;
+  let accountInFlight = 0;
+  if (ad.status === "fulfilled") {
+    [verdict, usedToday, keyInFlight, accountInFlight] = (ad.value as unknown[]).map(Number);
+  } else failures.push(["admission script unavailable", ad.reason]);
+  const counted = ad.status === "fulfilled" && verdict === 0;
+  const day: WindowInfo = { limit: limits.perDay, remaining: limits.perDay - usedToday, resetSeconds: dayEnd };
+  const info: RateInfo = { ...minute, day };
 
   let released = false;
   const release = () => {
-    if (released || !slotHeld) return;
+    if (released || !counted) return;
     released = true;
-    store.redis.zrem(ccKey, input.requestId).catch((e: unknown) => warnQuietly("release failed", e));
+    RELEASE.run(store.redis, slotKeys, [input.requestId]).catch((e: unknown) => warnQuietly("release failed", e));
   };
-
   const refresh = () => {
-    if (released || !slotHeld) return;
-    REFRESH.run(store.redis, [ccKey], [Date.now() + ttl, input.requestId, ttl]).catch((e: unknown) => warnQuietly("slot refresh failed", e));
+    if (released || !counted) return;
+    REFRESH.run(store.redis, slotKeys, [Date.now() + ttl, input.requestId, ttl]).catch((e: unknown) => warnQuietly("slot refresh failed", e));
   };
 
   for (const [what, e] of failures) {
     try {
       warn(what, e);
     } catch (closed) {
-      release(); // fail-closed: give back a slot the other script did take
+      // fail-closed: give back what the other script did take
+      if (counted) {
+        released = true;
+        UNDO.run(store.redis, keys, [input.requestId]).catch(() => undefined);
+      }
       throw closed;
     }
   }
 
-  if (!rateOk) {
-    release();
-    const retryAfter = Math.max(1, info.resetSeconds - Math.floor(Date.now() / 1000));
-    throw new AppError("RATE_LIMITED", `Rate limit of ${rpm} requests per minute exceeded for this key. Retry after ${retryAfter} s.`, {
+  if (verdict === 1) {
+    if (minuteOk && rl.status === "fulfilled") limiter.limit(input.keyId, { rate: -1 }).catch(() => undefined);
+    const retryAfter = Math.max(1, dayEnd - Math.floor(now / 1000));
+    throw new AppError("RATE_LIMITED", `Daily quota of ${limits.perDay} requests exceeded for this key. It resets at ${new Date(dayEnd * 1000).toISOString()} (UTC midnight).`, {
       retryAfterSeconds: retryAfter,
-      headers: rateHeaders({ ...info, remaining: 0 }),
+      headers: rateHeaders({ ...info, day: { ...day, remaining: 0 } }, now),
     });
   }
-  if (!concurrencyOk) {
-    // Give the request back to the window: a request refused for concurrency was not served.
-    limiter.limit(input.keyId, { rate: -1 }).catch(() => undefined);
-    throw new AppError("CONCURRENCY_LIMITED", `Too many concurrent requests for this account (${inFlight} in flight, limit ${input.concurrencyLimit}).`, {
-      retryAfterSeconds: 1,
-      headers: rateHeaders({ ...info, remaining: info.remaining + 1 }),
+  if (!minuteOk) {
+    if (counted) {
+      released = true;
+      UNDO.run(store.redis, keys, [input.requestId]).catch((e: unknown) => warnQuietly("undo failed", e));
+    }
+    const retryAfter = Math.max(1, minute.resetSeconds - Math.floor(now / 1000));
+    throw new AppError("RATE_LIMITED", `Rate limit of ${rpm} requests per minute exceeded for this key. Retry after ${retryAfter} s.`, {
+      retryAfterSeconds: retryAfter,
+      headers: rateHeaders({ ...info, remaining: 0, day: counted ? { ...day, remaining: day.remaining + 1 } : day }, now),
     });
+  }
+  if (verdict === 2 || verdict === 3) {
+    // Give the request back to the minute window: a request refused for concurrency was not served.
+    limiter.limit(input.keyId, { rate: -1 }).catch(() => undefined);
+    const message =
+      verdict === 2
+        ? `Too many concurrent requests for this key (${keyInFlight} in flight, limit ${limits.concurrency}).`
+        : `Too many concurrent requests for this account (${accountInFlight} in flight, limit ${input.concurrencyLimit}).`;
+    throw new AppError("CONCURRENCY_LIMITED", message, { retryAfterSeconds: 1, headers: rateHeaders({ ...info, remaining: minute.remaining + 1 }, now) });
   }
   return { ...info, release, refresh };
 }

@@ -57,7 +57,7 @@ describe("exact funds under concurrency", () => {
 describe("many concurrent calls on one account", () => {
   it("all succeed (no lock conflicts between holds, settlements and request rows) and the ledger verifies", async () => {
     const { accountId } = await fundedAccount(gw.t, { concurrency: 200 });
-    const { key } = await newKey(gw.t, accountId, { customRpm: 10_000 });
+    const { key } = await newKey(gw.t, accountId, { customRpm: 10_000, customConcurrency: 200 });
     const body = (i: number) => ({ model: "mock-small", max_tokens: 8, messages: [{ role: "user", content: `parallel ${i} #tokens=8` }] });
     const results = await Promise.all(Array.from({ length: 60 }, (_, i) => chat(key, body(i))));
     expect(results.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
