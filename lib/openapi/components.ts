@@ -53,10 +53,17 @@ export const modelListSchema = z
         context_window: z.number().int(),
         max_output_tokens: z.number().int().nullable(),
         pricing,
+        upcoming_pricing: z.array(pricing.extend({ effective_at: z.string().describe("When this price takes effect (ISO 8601, UTC)") })).describe("Scheduled prices, soonest first"),
+        lifecycle: z.enum(["active", "deprecated"]),
+        deprecated_at: z.string().nullable(),
+        sunset_at: z.string().nullable().describe("After this instant calls answer 410 MODEL_SUNSET"),
+        replacement: z.string().nullable().describe("The suggested successor model"),
       }),
     ),
   })
   .meta({ id: "ModelList", description: "OpenAI's list shape (with anthropic-version, Anthropic's: data[].type='model', has_more, first_id, last_id)" });
+
+export const modelSchema = modelListSchema.shape.data.element.meta({ id: "Model", description: "One model (Anthropic's shape with anthropic-version)" });
 
 const usdAndMicros = (name: string) => ({
   [`${name}_usd`]: z.number().describe("Dollars as a JSON number (exact to the micro-dollar)"),
@@ -70,6 +77,9 @@ export const creditsSchema = z
     ...usdAndMicros("held"),
     ...usdAndMicros("available"),
     ...usdAndMicros("expiring_next_30_days"),
+    lots: z
+      .array(z.object({ id: z.string(), kind: z.enum(["paid", "grant", "promo"]), remaining: z.number(), remaining_micros: z.string(), expires_at: z.string() }))
+      .describe("Credit lots still holding funds, soonest expiry first (charges draw on them in this order)"),
   })
   .meta({ id: "Credits", description: "available = balance − held (held: pre-authorisations of calls in flight)" });
 
@@ -82,11 +92,18 @@ const usageDay = z.object({
   ...usdAndMicros("cost"),
 });
 
+const usageGroup = usageDay.omit({ date: true }).extend({
+  model: z.string().nullable().optional().describe("group_by=model"),
+  key_id: z.string().nullable().optional().describe("group_by=key"),
+  key_name: z.string().nullable().optional(),
+});
+
 export const usageSchema = z
   .object({
     object: z.literal("usage"),
     days: z.number().int(),
-    data: z.array(usageDay),
+    group_by: z.enum(["model", "key"]).optional(),
+    data: z.array(usageDay.extend({ breakdown: z.array(usageGroup).optional().describe("Per model or per key, with group_by") })),
     totals: usageDay.omit({ date: true }),
   })
   .meta({ id: "Usage" });
@@ -116,6 +133,31 @@ export const requestRecordSchema = z
   })
   .meta({ id: "RequestRecord", description: "Metadata of one call (never its content)" });
 
+export const transactionsSchema = z
+  .object({
+    object: z.literal("list"),
+    data: z.array(
+      z.object({
+        id: z.string(),
+        object: z.literal("credit_transaction"),
+        created_at: z.string(),
+        type: z.enum(["topup", "grant", "charge", "refund", "adjustment", "expiry", "byok_fee"]),
+        amount: z.number().describe("Signed dollars"),
+        amount_micros: z.string(),
+        balance_after: z.number(),
+        balance_after_micros: z.string(),
+        request_id: z.string().nullable(),
+        description: z.string().nullable(),
+      }),
+    ),
+    limit: z.number().int(),
+    offset: z.number().int(),
+    as_of: z.string().describe("The snapshot this page was read from; pass it back so later pages ignore newer entries"),
+    has_more: z.boolean(),
+    next: z.string().nullable(),
+  })
+  .meta({ id: "CreditTransactions", description: "Ledger entries of the account, newest first" });
+
 export const healthSchema = z
   .object({ status: z.enum(["ok", "degraded"]), db: z.enum(["ok", "error"]), redis: z.enum(["ok", "error"]) })
   .meta({ id: "Health" });
@@ -127,6 +169,11 @@ export const rateLimitHeaders = {
   "X-RateLimit-Limit": { description: "Requests per minute allowed for this key's tier", schema: { type: "integer" as const } },
   "X-RateLimit-Remaining": { description: "Requests left in the current window", schema: { type: "integer" as const } },
   "X-RateLimit-Reset": { description: "Unix time (seconds) when the window frees up", schema: { type: "integer" as const } },
+  "X-RateLimit-Limit-Day": { description: "Requests per UTC day allowed for this key", schema: { type: "integer" as const } },
+  "X-RateLimit-Remaining-Day": { description: "Requests left today (UTC)", schema: { type: "integer" as const } },
+  "X-RateLimit-Reset-Day": { description: "Unix time (seconds) of the next UTC midnight", schema: { type: "integer" as const } },
+  "RateLimit-Policy": { description: 'IETF quota policies, e.g. "minute";q=30;w=60, "day";q=500;w=86400', schema: { type: "string" as const } },
+  RateLimit: { description: 'IETF remaining quota of the tightest window, e.g. "minute";r=12;t=41', schema: { type: "string" as const } },
 };
 
 export const requestIdHeader = {

@@ -2,8 +2,10 @@
 // lib/openapi/document.ts turns the list into OpenAPI 3.1 and a test checks that every route
 // under app/api/v1 has an entry.
 import { z } from "zod";
-import { chatRequestSchema, embeddingsRequestSchema, messagesRequestSchema, requestIdParamSchema, usageQuerySchema } from "@/lib/gateway/schemas";
-import { creditsSchema, healthSchema, modelListSchema, passthroughSchema, requestRecordSchema, usageSchema } from "./components";
+import { chatRequestSchema, embeddingsRequestSchema, messagesRequestSchema, requestIdParamSchema } from "@/lib/gateway/schemas";
+import { modelIdSchema } from "@/lib/models/schemas";
+import { apiUsageQuerySchema, transactionsQuerySchema } from "@/lib/usage/schemas";
+import { creditsSchema, healthSchema, modelListSchema, modelSchema, passthroughSchema, requestRecordSchema, transactionsSchema, usageSchema } from "./components";
 
 export type ErrorStatus = 400 | 401 | 402 | 404 | 413 | 415 | 429 | 500 | 502 | 503 | 504;
 
@@ -85,6 +87,18 @@ export const API_PATHS: ApiPath[] = [
   },
   {
     method: "get",
+    path: "/api/v1/models/{id}",
+    tag: "Account",
+    summary: "One model, with prices and lifecycle",
+    description: "The target of a deprecated model's Link: rel=\"successor-version\" header.",
+    auth: true,
+    errorFormat: "openai",
+    params: z.object({ id: modelIdSchema }),
+    success: { description: "The model", schema: modelSchema, rateLimited: true },
+    errors: [404, ...READ_ERRORS],
+  },
+  {
+    method: "get",
     path: "/api/v1/credits",
     tag: "Account",
     summary: "Balance, held and available credit",
@@ -100,8 +114,20 @@ export const API_PATHS: ApiPath[] = [
     summary: "Daily usage of the account",
     auth: true,
     errorFormat: "openai",
-    query: usageQuerySchema,
-    success: { description: "One entry per UTC day, oldest first, and totals", schema: usageSchema, rateLimited: true },
+    query: apiUsageQuerySchema,
+    success: { description: "One entry per UTC day, oldest first, and totals; with group_by, each day's rows per model or per key", schema: usageSchema, rateLimited: true },
+    errors: [400, ...READ_ERRORS],
+  },
+  {
+    method: "get",
+    path: "/api/v1/credits/transactions",
+    tag: "Account",
+    summary: "Ledger entries of the account, newest first",
+    description: "Page with limit (≤ 200) and offset; pass back the first page's as_of so entries written meanwhile cannot shift later pages.",
+    auth: true,
+    errorFormat: "openai",
+    query: transactionsQuerySchema,
+    success: { description: "A page of entries", schema: transactionsSchema, rateLimited: true },
     errors: [400, ...READ_ERRORS],
   },
   {
