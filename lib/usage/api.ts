@@ -6,6 +6,7 @@ import { rows, type DbOrTx } from "@/lib/db";
 import { invalidRequestFromZod } from "@/lib/errors";
 import { getCredits } from "@/lib/ledger";
 import { microsToUsdNumber } from "@/lib/money";
+import { READ_ENDPOINTS } from "./request-log";
 import { apiUsageQuerySchema, queryObject, transactionsQuerySchema } from "./schemas";
 import { dayKeys, rangeStart } from "./series";
 
@@ -43,7 +44,7 @@ interface UsageRow {
   cost_micros: string;
 }
 
-/** GET /usage?days=N[&group_by=model|key]: one row per UTC day, each with its breakdown. */
+/** GET /usage?days=N[&group_by=model|key]: model calls per UTC day, each day with its breakdown. */
 export async function usageBody(db: DbOrTx, accountId: string, params: URLSearchParams, now: Date = new Date()) {
   const { days, group_by } = parseQuery(apiUsageQuerySchema, params, ["days", "group_by"]);
   const start = rangeStart(days, now);
@@ -58,6 +59,7 @@ export async function usageBody(db: DbOrTx, accountId: string, params: URLSearch
                coalesce(sum(cost_micros), 0)::text AS cost_micros
           FROM requests
          WHERE account_id = ${accountId} AND created_at >= ${start.toISOString()}::timestamptz
+           AND endpoint NOT IN (${sql.join(READ_ENDPOINTS.map((e) => sql`${e}`), sql`, `)})
          GROUP BY 1, 2 ORDER BY 1, 2`,
   );
   const keyNames = new Map<string, string>();

@@ -133,6 +133,8 @@ describe("GET /usage", () => {
     await row(k2, "mock-small", "2026-03-10T03:00:00Z", 50n, 500);
     await row(k2, "mock-small", "2026-03-09T23:59:59Z", 7n);
     await row(k2, "mock-small", "2026-03-01T00:00:00Z", 1n); // outside a 3-day range
+    // Read-only requests are in the request log but are not usage.
+    await t.db.insert(requests).values({ id: newId("request"), accountId: a, keyId: k1, model: null, endpoint: "credits", statusCode: 200, createdAt: new Date("2026-03-10T04:00:00Z") });
 
     const plain = await usageBody(t.db, a, q("days=3"), now);
     expect(plain.data.map((d) => [d.date, d.requests, d.cost_micros])).toEqual([
