@@ -42,3 +42,36 @@ test("enrol in two-factor, then sign in with password + code", async ({ page }) 
   await expect(page).toHaveURL(/\/overview/);
   await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
 });
+
+test("changing the password keeps this session and ends the others", async ({ page, browser }) => {
+  test.setTimeout(90_000);
+  const email = uniqueEmail("pwchange");
+  await signUp(page, email, "Password Changer");
+  const other = await browser.newContext();
+  const p2 = await other.newPage();
+  await p2.goto("/signin");
+  await p2.getByLabel("Email").fill(email);
+  await p2.getByLabel("Password").fill(PASSWORD);
+  await p2.getByRole("button", { name: "Sign in" }).click();
+  await expect(p2).toHaveURL(/\/overview/);
+
+  await nav(page, "Security");
+  const form = page.getByRole("form", { name: "Change password" });
+  await form.getByLabel("Current password").fill("not the password");
+  await form.getByLabel("New password", { exact: true }).fill("a brand new password");
+  await form.getByLabel("Repeat the new password").fill("a brand new password");
+  await form.getByRole("button", { name: "Change password" }).click();
+  await expect(form.locator("#currentPassword-error")).toContainText("not right");
+  await form.getByLabel("Current password").fill(PASSWORD);
+  await form.getByLabel("New password", { exact: true }).fill("a brand new password");
+  await form.getByLabel("Repeat the new password").fill("a brand new password");
+  await form.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByText("Password changed. Every other session was signed out.")).toBeVisible();
+
+  // This browser stays signed in; the other one is out on its next request.
+  await page.goto("/keys");
+  await expect(page.getByRole("heading", { level: 1, name: "API keys" })).toBeVisible();
+  await p2.goto("/keys");
+  await expect(p2).toHaveURL(/\/signin/);
+  await other.close();
+});

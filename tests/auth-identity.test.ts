@@ -153,6 +153,18 @@ describe("OAuth linking", () => {
   });
 });
 
+describe("terms gate", () => {
+  it("a user who never accepted the current terms is sent to accept them before the console", async () => {
+    const email = unique("no-terms");
+    await createUserWithAccount(t.db, { email, password: PASSWORD, emailVerified: true });
+    const s = await httpSignIn(app.url, { email, password: PASSWORD }, { forwardedFor: from() });
+    const page = await fetch(`${app.url}/keys`, { headers: { cookie: s.cookie }, redirect: "manual" });
+    expect(page.headers.get("location")).toContain("/accept-terms");
+    const accept = await fetch(`${app.url}/accept-terms`, { headers: { cookie: s.cookie } });
+    expect(await accept.text()).toContain("I am 18 or older");
+  });
+});
+
 describe("sessions end with a password change, a reset, or sign out everywhere", () => {
   it("an old session stops working after a password change", async () => {
     const email = unique("change");
