@@ -25,6 +25,7 @@ const ITEMS: (NavItem & { permission?: Permission })[] = [
   { href: "/notifications", label: "Notifications" },
   { href: "/audit", label: "Audit log", permission: "audit:read" },
   { href: "/settings", label: "Security" },
+  { href: "/account", label: "Account" },
 ];
 
 const STAFF_ITEMS: NavItem[] = [

@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { Alert } from "@/components/ui/alert";
 import { Money } from "@/components/ui/money";
 
@@ -16,7 +17,7 @@ export function AccountStatusBanner({ status, reason, balanceMicros }: { status:
       Every API key is revoked.{reason && status === "terminated" ? <> Reason: {reason}</> : null}{" "}
       {balanceMicros > BigInt(0) ? (
         <>
-          The remaining balance of <Money micros={balanceMicros} /> is kept for a refund: contact support quoting the account id to claim it (paid credit goes back to the original card).
+          The remaining balance of <Money micros={balanceMicros} /> is kept for a refund — <Link href="/account" className="underline">how to claim it</Link>.
         </>
       ) : null}
     </Alert>

@@ -1,7 +1,7 @@
 // The signed-in user and their current account, for server components and server actions.
 // The session token only carries the user id; role and staff flag are read fresh from the
 // database on every request so a revoked role or membership takes effect immediately.
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, isNull } from "drizzle-orm";
 import { getServerSession } from "next-auth";
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
@@ -38,7 +38,8 @@ export async function loadSessionUser(db: Db, id: string): Promise<SessionUser |
       totpEnabledAt: users.totpEnabledAt,
     })
     .from(users)
-    .where(eq(users.id, id))
+    // A self-deleted user (lib/accounts/closure.ts) has no session any more.
+    .where(and(eq(users.id, id), isNull(users.deletedAt)))
     .limit(1);
   if (!row) return null;
   return {

@@ -6,6 +6,7 @@ import { sendExpiryReminders, sendLowBalanceAlerts } from "@/lib/notifications/c
 import { sendModelNotices } from "@/lib/notifications/model-notices";
 import { withJobLock } from "./lock";
 import { purgeExpiredData } from "./retention";
+import { eraseClosedAccounts } from "@/lib/accounts/erasure";
 
 export type JobResult = Record<string, number | string | bigint>;
 
@@ -14,9 +15,13 @@ export interface JobDefinition {
   run(handle: DbHandle, now: Date): Promise<JobResult>;
 }
 
-export type JobName = "holds:sweep" | "credits:expire" | "credits:remind" | "notifications:low-balance" | "notifications:email" | "retention:purge" | "models:notices";
+export type JobName = "holds:sweep" | "credits:expire" | "credits:remind" | "notifications:low-balance" | "notifications:email" | "retention:purge" | "models:notices" | "accounts:erase";
 
 export const JOBS: Record<JobName, JobDefinition> = {
+  "accounts:erase": {
+    description: "replace personal data of accounts closed a week ago by tombstones (names, emails, hashed IPs)",
+    run: async (h, now) => ({ ...(await eraseClosedAccounts(h.db, now)) }),
+  },
   "retention:purge": {
     description: "delete request metadata and audit rows past their retention (REQUEST_LOG_RETENTION_DAYS, AUDIT_LOG_RETENTION_DAYS)",
     run: async (h, now) => {

@@ -9,7 +9,7 @@ import { metrics } from "@/lib/metrics";
 
 const MINUTE_MS = 60_000;
 const EVERY_MINUTE: JobName[] = ["holds:sweep", "notifications:low-balance", "models:notices", "notifications:email"];
-const DAILY: JobName[] = ["credits:expire", "retention:purge"];
+const DAILY: JobName[] = ["credits:expire", "retention:purge", "accounts:erase"];
 export const DAILY_AT_UTC = { hour: 0, minute: 5 };
 
 export interface Scheduler {
