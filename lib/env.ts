@@ -6,6 +6,14 @@ const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === 
 const opt = z.preprocess(emptyToUndefined, z.string().min(1).optional());
 const optUrl = z.preprocess(emptyToUndefined, z.string().url().optional());
 const port = (fallback: number) => z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(65535).default(fallback));
+/** A non-negative whole number (milliseconds, counts) with a default. */
+const count = (fallback: number, max = Number.MAX_SAFE_INTEGER) => z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(max).default(fallback));
+const onOff = (fallback: "on" | "off") =>
+  z.preprocess((v) => {
+    const s = typeof emptyToUndefined(v) === "string" ? String(v).trim().toLowerCase() : undefined;
+    if (s === undefined) return undefined;
+    return ["1", "true", "on", "yes"].includes(s) ? "on" : ["0", "false", "off", "no"].includes(s) ? "off" : s;
+  }, z.enum(["on", "off"]).default(fallback));
 
 export const envSchema = z
   .object({
@@ -37,7 +45,6 @@ export const envSchema = z
     // Retention (lib/jobs/retention.ts): request metadata and audit rows older than this are purged.
     REQUEST_LOG_RETENTION_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(3650).default(90)),
     AUDIT_LOG_RETENTION_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(3650).default(90)),
-    BYOK_MIN_FEE_MICROS: z.preprocess(emptyToUndefined, z.coerce.bigint().default(BigInt(10_000))),
     // Abuse limits of the gateway (issue 11): stream duration and stalled readers, per-call
     // overage bound, rate-limit store outage behaviour, usage-event batching.
     STREAM_MAX_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(86_400).default(900)),
@@ -50,6 +57,46 @@ export const envSchema = z
     // Sign-ups allowed per client address per hour (an office behind one NAT may need more).
     SIGNUP_LIMIT_PER_HOUR: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100_000).default(10)),
     STAFF_REQUIRE_2FA: z.preprocess(emptyToUndefined, z.enum(["true", "false", "1", "0"]).optional()),
+    BYOK_MIN_FEE_MICROS: z.preprocess(emptyToUndefined, z.coerce.bigint().min(BigInt(0)).default(BigInt(10_000))),
+    /** Second argument of the client-address HMAC; AUTH_SECRET when unset. */
+    IP_HASH_SECRET: opt,
+    NEXTAUTH_SECRET: opt,
+    NEXTAUTH_URL: optUrl,
+    /** Set by `npm start` when it generated AUTH_SECRET itself (stored under DATA_DIR). */
+    TOLLGATE_GENERATED_AUTH_SECRET: z.preprocess(emptyToUndefined, z.enum(["1"]).optional()),
+    // Gateway: upstream timeouts, retries, circuit breaker, holds.
+    UPSTREAM_CONNECT_TIMEOUT_MS: count(10_000),
+    UPSTREAM_FIRST_BYTE_TIMEOUT_MS: count(60_000),
+    UPSTREAM_IDLE_TIMEOUT_MS: count(60_000),
+    UPSTREAM_MAX_RETRIES: count(2, 10),
+    UPSTREAM_RETRY_BASE_MS: count(500),
+    UPSTREAM_RETRY_MAX_WAIT_MS: count(20_000),
+    UPSTREAM_MAX_BODY_BYTES: count(64 * 1024 * 1024),
+    CIRCUIT_FAILURE_THRESHOLD: count(5),
+    CIRCUIT_COOLDOWN_MS: count(30_000),
+    HOLD_TTL_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(3).max(7 * 24 * 3600).default(120)),
+    // Admission and caches.
+    RATELIMIT_TIMEOUT_MS: count(1000),
+    CONCURRENCY_TTL_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1000).default(120_000)),
+    AUTH_FAILURE_RPM: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(120)),
+    KEY_CACHE_TTL_MS: count(2000),
+    MODELS_CACHE_TTL_MS: count(10_000),
+    TOLLGATE_REDIS_PREFIX: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default("tollgate")),
+    // Database access.
+    /** Pipelined connections for the hot ledger statements (lib/db/pipeline.ts). */
+    TOLLGATE_PIPELINE_CONNECTIONS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(32).default(3)),
+    /** off: the hot statements use the plain pool (no pipelining, no reliance on pg internals). */
+    TOLLGATE_PG_PIPELINE: onOff("on"),
+    TOLLGATE_SKIP_MIGRATE: z.preprocess(emptyToUndefined, z.enum(["1"]).optional()),
+    // Serving.
+    /** off: /api/v1 goes through the App Router route handlers instead of the node:http fast lane. */
+    TOLLGATE_FAST_LANE: onOff("on"),
+    /** Server processes: a number, or "auto" for the available cores. */
+    TOLLGATE_WORKERS: z.preprocess(emptyToUndefined, z.union([z.literal("auto"), z.coerce.number().int().min(1).max(64)]).default(1)),
+    /** Background jobs in this process: on/off (tests drive them directly unless "on"). */
+    TOLLGATE_JOBS: z.preprocess(emptyToUndefined, z.string().optional()),
+    /** The bench's own routes (app/api/noop/proxy) answer only when this is "1". */
+    TOLLGATE_BENCH_ROUTES: z.preprocess(emptyToUndefined, z.enum(["1"]).optional()),
     GITHUB_ID: opt,
     GITHUB_SECRET: opt,
     GOOGLE_ID: opt,
@@ -73,7 +120,7 @@ export const envSchema = z
         ctx.addIssue({ code: "custom", path: [env[a] ? b : a], message: `${a} and ${b} must be set together` });
       }
     }
-    if (env.NODE_ENV === "production" && !env.AUTH_SECRET && process.env.TOLLGATE_GENERATED_AUTH_SECRET !== "1") {
+    if (env.NODE_ENV === "production" && !env.AUTH_SECRET && env.TOLLGATE_GENERATED_AUTH_SECRET !== "1") {
       ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "AUTH_SECRET is required in production" });
     }
   });
@@ -91,15 +138,18 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   return result.data;
 }
 
-let cached: Env | undefined;
+// On globalThis: the Next.js bundle and code loaded directly (the fast lane, the CLI, tests) each
+// have their own copy of this module, and resetEnvCache() must reach all of them.
+type G = typeof globalThis & { __tollgateEnv?: Env };
+const g = globalThis as G;
+
 /** The validated environment; throws naming the bad variable on first use. */
 export function env(): Env {
-  if (!cached) cached = parseEnv();
-  return cached;
+  return (g.__tollgateEnv ??= parseEnv());
 }
-/** For tests that change process.env. */
+/** For tests that change process.env (and the CLI after loading .env files). */
 export function resetEnvCache(): void {
-  cached = undefined;
+  g.__tollgateEnv = undefined;
 }
 
 export const features = {

@@ -17,9 +17,12 @@ export const ERROR_STATUS = {
   NOT_FOUND: 404,
   MODEL_NOT_FOUND: 404,
   MODEL_SUNSET: 410,
+  METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  // nginx's convention for "the client went away first"; only ever written to logs.
+  CLIENT_CLOSED: 499,
   UPSTREAM_ERROR: 502,
   UPSTREAM_TIMEOUT: 504,
   UPSTREAM_UNAVAILABLE: 503,

@@ -6,7 +6,7 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import GitHubProvider from "next-auth/providers/github";
 import GoogleProvider from "next-auth/providers/google";
-import { clientIp } from "@/lib/gateway/http";
+import { clientIp } from "@/lib/gateway/client-address";
 import { getDb } from "@/lib/db";
 import { isAppError } from "@/lib/errors";
 import { DEFAULT_AFTER_SIGN_IN, sameOriginPath } from "./redirect";

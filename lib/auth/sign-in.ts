@@ -10,7 +10,7 @@ import { authenticate } from "./users";
 export interface PasswordSignIn {
   email: string;
   password: string;
-  /** The client's address (lib/gateway/http clientIp), null when unknown. */
+  /** The client's address (lib/gateway/client-address clientIp), null when unknown. */
   address: string | null;
   /** Second factor: a TOTP code or a recovery code, when the user has two-factor on. */
   code?: string;

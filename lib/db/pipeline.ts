@@ -15,6 +15,7 @@
 // flight stops receiving work (they go to the pool).
 import pg from "pg";
 import { errFields, log } from "@/lib/log";
+import { isConnectionLoss } from "./errors";
 
 const CONNECTIONS = Math.max(1, Number(process.env.TOLLGATE_PIPELINE_CONNECTIONS) || 3);
 /** Beyond this many statements in flight on every connection, use the pool instead. */
@@ -169,22 +170,6 @@ function createPipeline(config: pg.PoolConfig): Pipeline {
       );
     },
   };
-}
-
-/**
- * The connection broke or the server ended the session (FATAL, admin shutdown, connection
- * failure class 08), as opposed to a statement failing. Walks `cause` (drizzle wraps errors).
- */
-export function isConnectionLoss(e: unknown): boolean {
-  let cur: unknown = e;
-  for (let depth = 0; cur && depth < 5; depth++) {
-    const err = cur as { severity?: unknown; code?: unknown; message?: unknown; cause?: unknown };
-    if (err.severity === "FATAL" || err.severity === "PANIC") return true;
-    if (typeof err.code === "string" && /^[0-9A-Z]{5}$/.test(err.code)) return err.code.startsWith("08") || /^57P0[1-3]$/.test(err.code);
-    if (/connection terminated|connection error|not queryable|ECONNRESET|EPIPE|ECONNREFUSED/i.test(`${String(err.code ?? "")} ${String(err.message ?? "")}`)) return true;
-    cur = err.cause;
-  }
-  return false;
 }
 
 function usable(c: pg.Client): boolean {

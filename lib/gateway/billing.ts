@@ -1,5 +1,6 @@
 // Money for one call (SPEC §2): a conservative hold before forwarding (clamped atomically by
 // placeHold's min/max), then the charge the outcome calls for.
+import type { UsageSource } from "@/lib/ledger";
 import type { ModelRow } from "@/lib/models";
 import { ceilDiv, costMicros } from "@/lib/money";
 import { gatewayConfig } from "./config";
@@ -84,7 +85,7 @@ export function affordableOutput(model: ModelRow, inputEstimate: number, amount:
   return lo;
 }
 
-export type UsageSource = "reported" | "estimated" | "hold" | "none";
+export type { UsageSource };
 
 export interface Charge {
   chargeMicros: bigint;

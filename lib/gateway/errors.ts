@@ -1,11 +1,16 @@
-// Error bodies for /api/v1: OpenAI's shape (plus flat code/status/request_id) everywhere, and
-// Anthropic's `{"type":"error","error":{...}}` on /messages so both SDKs parse them natively.
-import { AppError, errorType, toAppError } from "@/lib/errors";
+// The edge mapping of gateway errors to HTTP: OpenAI's error shape (plus flat code/status/
+// request_id) everywhere, and Anthropic's `{"type":"error","error":{...}}` on /messages so both
+// SDKs parse them natively. Only Refusals reach the client as themselves; anything else is logged
+// with the request id and answered as a generic 500.
+import { ERROR_STATUS, errorType } from "@/lib/errors";
+import type { Wire } from "./providers/wire";
+import { jsonResponse, type GatewayResponse } from "./core/types";
+import { isRefusal, Refusal } from "./core/refusal";
 
-export type ApiFormat = "openai" | "anthropic";
+export type ApiFormat = Wire;
 
-function anthropicType(err: AppError): string {
-  switch (err.status) {
+function anthropicType(status: number): string {
+  switch (status) {
     case 400:
       return "invalid_request_error";
     case 401:
@@ -29,11 +34,16 @@ function anthropicType(err: AppError): string {
   }
 }
 
-export function errorBody(err: AppError, requestId: string, format: ApiFormat): Record<string, unknown> {
-  const flat: Record<string, unknown> = { code: err.code, status: err.status, request_id: requestId };
-  if (err.retryAfterSeconds !== undefined) flat.retry_after = err.retryAfterSeconds;
-  if (format === "anthropic") return { type: "error", error: { type: anthropicType(err), message: err.message }, ...flat };
-  return { error: { message: err.message, type: errorType(err.code), code: err.code, param: err.param }, ...flat };
+export function statusOf(r: Refusal): number {
+  return ERROR_STATUS[r.code];
+}
+
+export function errorBody(r: Refusal, requestId: string, format: ApiFormat): Record<string, unknown> {
+  const status = statusOf(r);
+  const flat: Record<string, unknown> = { code: r.code, status, request_id: requestId };
+  if (r.retryAfterSeconds !== undefined) flat.retry_after = r.retryAfterSeconds;
+  if (format === "anthropic") return { type: "error", error: { type: anthropicType(status), message: r.message }, ...flat };
+  return { error: { message: r.message, type: errorType(r.code), code: r.code, param: r.param }, ...flat };
 }
 
 let lastLog = 0;
@@ -46,12 +56,20 @@ export function logInternal(requestId: string, e: unknown): void {
   console.error(`[tollgate] ${requestId} internal error: ${detail}`);
 }
 
-export function errorResponse(e: unknown, requestId: string, format: ApiFormat, headers: Record<string, string> = {}): Response {
-  const err = toAppError(e);
-  if (err.code === "INTERNAL_ERROR") logInternal(requestId, err.cause ?? e);
-  const h: Record<string, string> = { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers, ...(err.headers ?? {}), "X-Request-Id": requestId };
-  if (err.retryAfterSeconds !== undefined) h["Retry-After"] = String(Math.max(1, Math.ceil(err.retryAfterSeconds)));
+const INTERNAL = () => new Refusal("INTERNAL_ERROR", "Internal error. Quote the request id if you contact support.");
+
+/** Whatever was thrown, as the response the client gets. `onInternal` sees unexpected errors. */
+export function errorResult(e: unknown, requestId: string, format: ApiFormat, headers: Record<string, string> = {}, onInternal?: (e: unknown) => void): GatewayResponse {
+  let r: Refusal;
+  if (isRefusal(e) && e.code !== "INTERNAL_ERROR") r = e;
+  else {
+    r = INTERNAL();
+    logInternal(requestId, isRefusal(e) ? (e.cause ?? e) : e);
+    onInternal?.(e);
+  }
+  const h: Record<string, string> = { ...headers, ...(r.headers ?? {}), "X-Request-Id": requestId };
+  if (r.retryAfterSeconds !== undefined) h["Retry-After"] = String(Math.max(1, Math.ceil(r.retryAfterSeconds)));
   // The rest of an oversized upload was not read: this connection cannot carry another request.
-  if (err.code === "PAYLOAD_TOO_LARGE") h.Connection = "close";
-  return new Response(JSON.stringify(errorBody(err, requestId, format)), { status: err.status, headers: h });
+  if (r.code === "PAYLOAD_TOO_LARGE") h.Connection = "close";
+  return jsonResponse(statusOf(r), errorBody(r, requestId, format), h);
 }

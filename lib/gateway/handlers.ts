@@ -2,7 +2,8 @@
 // here (too large, bad JSON, schema) is still logged (metadata only) and never charged.
 import { readJsonObject, parseWith } from "./body";
 import { recordRejected, runModelCall, type CallInput } from "./call";
-import { overlapAdmission, type GatewayContext } from "./http";
+import type { GatewayContext } from "./core/context";
+import type { GatewayResponse } from "./core/types";
 import { chatPromptBytes, embeddingsPromptBytes, messagesPromptBytes } from "./prompt";
 import { chatRequestSchema, embeddingsRequestSchema, messagesRequestSchema } from "./schemas";
 
@@ -18,9 +19,9 @@ async function parsed<T>(ctx: GatewayContext, endpoint: CallInput["endpoint"], b
   }
 }
 
-// Body reading and validation overlap the admission round trip; runModelCall awaits admission
-// before its first side effect.
-export const chatCompletions = overlapAdmission(async function chatCompletions(ctx: GatewayContext): Promise<Response> {
+// Body reading and validation overlap the admission round trip (routes.ts marks these routes
+// overlapAdmission); runModelCall awaits admission before its first side effect.
+export async function chatCompletions(ctx: GatewayContext): Promise<GatewayResponse> {
   const input = await parsed(ctx, "chat.completions", (json): CallInput => {
     const body = parseWith(chatRequestSchema, json);
     return {
@@ -37,9 +38,9 @@ export const chatCompletions = overlapAdmission(async function chatCompletions(c
     };
   });
   return runModelCall(ctx, input);
-});
+}
 
-export const messages = overlapAdmission(async function messages(ctx: GatewayContext): Promise<Response> {
+export async function messages(ctx: GatewayContext): Promise<GatewayResponse> {
   const input = await parsed(ctx, "messages", (json): CallInput => {
     const body = parseWith(messagesRequestSchema, json);
     return {
@@ -56,9 +57,9 @@ export const messages = overlapAdmission(async function messages(ctx: GatewayCon
     };
   });
   return runModelCall(ctx, input);
-});
+}
 
-export const embeddings = overlapAdmission(async function embeddings(ctx: GatewayContext): Promise<Response> {
+export async function embeddings(ctx: GatewayContext): Promise<GatewayResponse> {
   const input = await parsed(ctx, "embeddings", (json): CallInput => {
     const body = parseWith(embeddingsRequestSchema, json);
     return {
@@ -75,4 +76,4 @@ export const embeddings = overlapAdmission(async function embeddings(ctx: Gatewa
     };
   });
   return runModelCall(ctx, input);
-});
+}

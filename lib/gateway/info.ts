@@ -1,128 +1,74 @@
-// Read-only endpoints: models, credits, usage, one request. All scoped to the key's account.
+// Read-only endpoints: models, credits (and their transactions), usage, one request. All scoped
+// to the key's account; the bodies come from lib/models and lib/usage.
 import { and, eq } from "drizzle-orm";
-import { sql } from "drizzle-orm";
 import { requests } from "@/db/schema";
-import { getDb, rows } from "@/lib/db";
-import { AppError } from "@/lib/errors";
-import { getCredits } from "@/lib/ledger";
-import { listServedModels, type ModelRow } from "@/lib/models";
+import { getDb } from "@/lib/db";
+import { isAppError } from "@/lib/errors";
+import { findServedModel, listServedModels } from "@/lib/models";
+import { anthropicModel, modelsListBody, openaiModel } from "@/lib/models/api";
 import { microsToUsdNumber } from "@/lib/money";
-import { parseWith } from "./body";
-import type { GatewayContext } from "./http";
+import { creditsBody, transactionsBody, usageBody } from "@/lib/usage";
+import { flushUsageEvents } from "@/lib/usage/events";
+import type { GatewayContext } from "./core/context";
+import { Refusal } from "./core/refusal";
+import { header, jsonResponse, type GatewayRequest, type GatewayResponse } from "./core/types";
 import { settlementsOf } from "./pending";
-import { requestIdParamSchema, usageQuerySchema } from "./schemas";
+import { requestIdParamSchema } from "./schemas";
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", "Cache-Control": "no-store" } });
-
-function pricing(m: ModelRow) {
-  const p: Record<string, number> = {
-    input_per_mtok_usd: microsToUsdNumber(m.inputPriceMicrosPerMtok),
-    output_per_mtok_usd: microsToUsdNumber(m.outputPriceMicrosPerMtok),
-  };
-  if (m.cachedInputPriceMicrosPerMtok !== null) p.cached_input_per_mtok_usd = microsToUsdNumber(m.cachedInputPriceMicrosPerMtok);
-  return p;
-}
+const json = (body: unknown): GatewayResponse => jsonResponse(200, body);
 
 /** The Anthropic SDK sends anthropic-version; it gets Anthropic's list shape. */
-export function wantsAnthropic(req: Request): boolean {
-  return req.headers.has("anthropic-version");
+export function wantsAnthropic(req: Pick<GatewayRequest, "headers">): boolean {
+  return header(req.headers, "anthropic-version") !== null;
 }
 
-export async function listModels(ctx: GatewayContext): Promise<Response> {
-  const list = await listServedModels();
-  const common = (m: ModelRow) => ({
-    kind: m.kind,
-    provider: m.provider,
-    context_window: m.contextWindow,
-    max_output_tokens: m.kind === "chat" ? m.maxOutputTokens : null,
-    pricing: pricing(m),
-  });
-  if (wantsAnthropic(ctx.req)) {
-    const data = list.map((m) => ({ type: "model", id: m.id, display_name: m.id, created_at: m.updatedAt.toISOString(), ...common(m) }));
-    return json({ data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
+/** Query parsing of the read endpoints refuses bad input with an AppError: that one is the client's. */
+async function withClientQuery<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (isAppError(e) && e.code === "INVALID_REQUEST") throw new Refusal("INVALID_REQUEST", e.message, { param: e.param, cause: e });
+    throw e;
   }
-  const data = list.map((m) => ({ id: m.id, object: "model", created: Math.floor(m.updatedAt.getTime() / 1000), owned_by: m.provider, ...common(m) }));
-  return json({ object: "list", data });
 }
 
-export async function credits(ctx: GatewayContext): Promise<Response> {
-  await settlementsOf(ctx.key.accountId);
-  const c = await getCredits(await getDb(), ctx.key.accountId);
-  ctx.balanceMicros = c.balanceMicros;
-  return json({
-    object: "credits",
-    balance_usd: microsToUsdNumber(c.balanceMicros),
-    held_usd: microsToUsdNumber(c.heldMicros),
-    available_usd: microsToUsdNumber(c.availableMicros),
-    expiring_next_30_days_usd: microsToUsdNumber(c.expiringNext30DaysMicros),
-    // Exact decimal strings for callers that must not go through binary floats.
-    balance_micros: c.balanceMicros.toString(),
-    held_micros: c.heldMicros.toString(),
-    available_micros: c.availableMicros.toString(),
-    expiring_next_30_days_micros: c.expiringNext30DaysMicros.toString(),
-  });
+export async function listModels(ctx: GatewayContext): Promise<GatewayResponse> {
+  return json(modelsListBody(await listServedModels(), wantsAnthropic(ctx.req)));
 }
 
-interface DayRow {
-  day: string;
-  requests: string | number;
-  errors: string | number;
-  input_tokens: string | number | null;
-  output_tokens: string | number | null;
-  cost_micros: string | null;
-}
-
-export async function usage(ctx: GatewayContext): Promise<Response> {
-  const url = new URL(ctx.req.url);
-  const { days } = parseWith(usageQuerySchema, { days: url.searchParams.get("days") ?? undefined });
-  const today = new Date();
-  const start = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - (days - 1)));
-  await settlementsOf(ctx.key.accountId);
-  const list = await rows<DayRow>(
-    await getDb(),
-    sql`SELECT to_char((created_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') AS day,
-               count(*) AS requests,
-               count(*) FILTER (WHERE status_code >= 400) AS errors,
-               coalesce(sum(input_tokens), 0) AS input_tokens,
-               coalesce(sum(output_tokens), 0) AS output_tokens,
-               coalesce(sum(cost_micros), 0) AS cost_micros
-          FROM requests
-         WHERE account_id = ${ctx.key.accountId} AND created_at >= ${start.toISOString()}::timestamptz
-         GROUP BY 1 ORDER BY 1`,
-  );
-  const byDay = new Map(list.map((r) => [r.day, r]));
-  const data = [];
-  const totals = { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cost_micros: BigInt(0) };
-  for (let i = 0; i < days; i++) {
-    const d = new Date(start.getTime() + i * 86_400_000).toISOString().slice(0, 10);
-    const r = byDay.get(d);
-    const cost = BigInt(r?.cost_micros ?? 0);
-    const entry = {
-      date: d,
-      requests: Number(r?.requests ?? 0),
-      errors: Number(r?.errors ?? 0),
-      input_tokens: Number(r?.input_tokens ?? 0),
-      output_tokens: Number(r?.output_tokens ?? 0),
-      cost_usd: microsToUsdNumber(cost),
-      cost_micros: cost.toString(),
-    };
-    totals.requests += entry.requests;
-    totals.errors += entry.errors;
-    totals.input_tokens += entry.input_tokens;
-    totals.output_tokens += entry.output_tokens;
-    totals.cost_micros += cost;
-    data.push(entry);
+export async function modelDetail(ctx: GatewayContext): Promise<GatewayResponse> {
+  let id = ctx.params.id ?? "";
+  try {
+    id = decodeURIComponent(id);
+  } catch {
+    // not percent-encoded: taken as is
   }
-  return json({
-    object: "usage",
-    days,
-    data,
-    totals: { ...totals, cost_usd: microsToUsdNumber(totals.cost_micros), cost_micros: totals.cost_micros.toString() },
-  });
+  const m = id.length <= 100 ? await findServedModel(id) : undefined;
+  if (!m) throw new Refusal("MODEL_NOT_FOUND", `The model '${id.slice(0, 100)}' does not exist or is not available.`, { param: "model" });
+  const now = new Date();
+  return json(wantsAnthropic(ctx.req) ? anthropicModel(m, now) : openaiModel(m, now));
 }
 
-export async function requestDetail(ctx: GatewayContext, id: string): Promise<Response> {
-  const notFound = () => new AppError("NOT_FOUND", "No request with that id on this account.");
+export async function credits(ctx: GatewayContext): Promise<GatewayResponse> {
+  await settlementsOf(ctx.key.accountId); // this instance's own finished calls are booked
+  const { body, balanceMicros } = await creditsBody(await getDb(), ctx.key.accountId);
+  ctx.balanceMicros = balanceMicros;
+  return json(body);
+}
+
+export async function creditTransactions(ctx: GatewayContext): Promise<GatewayResponse> {
+  await settlementsOf(ctx.key.accountId);
+  return json(await withClientQuery(async () => transactionsBody(await getDb(), ctx.key.accountId, ctx.query)));
+}
+
+export async function usage(ctx: GatewayContext): Promise<GatewayResponse> {
+  await Promise.all([settlementsOf(ctx.key.accountId), flushUsageEvents()]); // this instance's own calls are in
+  return json(await withClientQuery(async () => usageBody(await getDb(), ctx.key.accountId, ctx.query)));
+}
+
+export async function requestDetail(ctx: GatewayContext): Promise<GatewayResponse> {
+  const id = ctx.params.id ?? "";
+  const notFound = () => new Refusal("NOT_FOUND", "No request with that id on this account.");
   if (!requestIdParamSchema.safeParse(id).success) throw notFound();
   await settlementsOf(ctx.key.accountId);
   const db = await getDb();

@@ -1,12 +1,15 @@
-// Streaming proxy: upstream SSE events go to the client as they arrive (pull-driven, so a slow
-// client slows the upstream read instead of growing a buffer), metered on the way. The call is
-// settled exactly once — when the stream completes, breaks, idles out or the client leaves.
+// The stream responder: upstream SSE events go to the client as they arrive, metered on the way.
+// The body is an async iterator the transport pulls from, so a slow client slows the upstream
+// read instead of growing a buffer. The call's reservation is closed exactly once — when the
+// stream completes, breaks, idles out, or the client leaves (the transport calls return(), or
+// the request's signal aborts).
 import type { ModelRow } from "@/lib/models";
 import { chargeEstimated, chargeHold, chargeReported, type Charge } from "./billing";
+import { elapsed } from "./call";
 import { gatewayConfig } from "./config";
-import type { GatewayContext } from "./http";
-import { trackSettlement } from "./pending";
-import { finishCall, type CallLog } from "./record";
+import type { GatewayContext } from "./core/context";
+import type { GatewayResponse } from "./core/types";
+import type { CallRecord, Reservation } from "./reservation";
 import { SseParser, type SseEvent } from "./sse";
 import { bodyChunks, UpstreamFailure, type UpstreamResponse } from "./upstream";
 import { OpenAIMeter, type StreamMeter } from "./usage";
@@ -16,8 +19,8 @@ export interface StreamCall {
   upstream: UpstreamResponse;
   model: ModelRow;
   meter: StreamMeter;
-  log: CallLog;
-  holdMicros: bigint;
+  record: CallRecord;
+  reservation: Reservation;
   inputEstimate: number;
   byok: boolean;
   /** Rewrites upstream events into the client's dialect when they differ. */
@@ -31,10 +34,21 @@ export interface StreamTranslator {
   errorEvent(message: string, code: string, type: string): string;
 }
 
-const encoder = new TextEncoder();
+export const SSE_HEADERS: Record<string, string> = {
+  "Content-Type": "text/event-stream; charset=utf-8",
+  // no-transform keeps compression middleware from buffering the stream.
+  "Cache-Control": "no-cache, no-transform",
+  "X-Accel-Buffering": "no",
+};
 
-export function streamToClient(call: StreamCall): Response {
-  const { ctx, upstream, model, meter, log, translator } = call;
+const encoder = new TextEncoder();
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+const chunk = (s: string): IteratorYieldResult<Uint8Array> => ({ done: false, value: encoder.encode(s) });
+
+type Outcome = "completed" | "broken" | "aborted";
+
+export function streamResponse(call: StreamCall): GatewayResponse {
+  const { ctx, upstream, model, meter, record, reservation, translator } = call;
   const forward = (ev: SseEvent): string => {
     const passthrough = meter.onEvent(ev);
     return translator ? translator.onEvent(ev) : passthrough;
@@ -46,120 +60,98 @@ export function streamToClient(call: StreamCall): Response {
   const parser = new SseParser();
   const chunks = bodyChunks(upstream.body, gatewayConfig.idleTimeoutMs());
   let finalized = false;
+  let ended = false;
   let firstByteAt: number | null = null;
   let resolveDone!: () => void;
-  const done = new Promise<void>((r) => (resolveDone = r));
-  ctx.holdSlotUntil(done);
+  ctx.holdSlotUntil(new Promise<void>((r) => (resolveDone = r)));
 
-  const finalize = async (outcome: "completed" | "broken" | "aborted", errorCode: string | null) => {
-    if (finalized) return;
+  // The outcome is fixed the moment this runs (finalized is set before any await), so a client
+  // hanging up right after the last event is not billed as an abort. A completed stream's
+  // booking runs while its last events go out; a broken one is booked before the error event,
+  // so a client that stops reading there already sees it settled.
+  const finalize = (outcome: Outcome, errorCode: string | null): Promise<unknown> => {
+    if (finalized) return Promise.resolve();
     finalized = true;
     if (outcome !== "completed") upstream.body.destroy();
     const delivered = meter.deliveredTokens();
     let charge: Charge;
-    if (outcome === "completed") {
-      charge = meter.usage ? chargeReported(model, meter.usage, call.byok) : chargeHold(call.holdMicros, call.inputEstimate, delivered, call.byok);
-    } else {
-      charge = chargeEstimated(model, call.inputEstimate, delivered, call.holdMicros, call.byok);
-    }
-    const now = performance.now();
-    try {
-      await finishCall(
-        {
-          ...log,
-          statusCode: outcome === "completed" ? 200 : outcome === "aborted" ? 499 : errorCode === "UPSTREAM_TIMEOUT" ? 504 : 502,
-          errorCode: outcome === "completed" ? null : outcome === "aborted" ? "CLIENT_CLOSED" : errorCode,
-          latencyMs: Math.round(now - ctx.startedAt),
-          ttfbMs: firstByteAt === null ? null : Math.round(firstByteAt - ctx.startedAt),
-        },
-        charge,
-      );
-    } finally {
-      resolveDone();
-    }
+    if (outcome === "completed") charge = meter.usage ? chargeReported(model, meter.usage, call.byok) : chargeHold(reservation.amountMicros, call.inputEstimate, delivered, call.byok);
+    else charge = chargeEstimated(model, call.inputEstimate, delivered, reservation.amountMicros, call.byok);
+    const statusCode = outcome === "completed" ? 200 : outcome === "aborted" ? 499 : errorCode === "UPSTREAM_TIMEOUT" ? 504 : 502;
+    const booking = reservation.settle(
+      {
+        ...record,
+        statusCode,
+        errorCode: outcome === "completed" ? null : outcome === "aborted" ? "CLIENT_CLOSED" : errorCode,
+        latencyMs: elapsed(ctx),
+        ttfbMs: firstByteAt === null ? null : Math.round(firstByteAt - ctx.startedAt),
+      },
+      charge,
+    );
+    booking.then(resolveDone, resolveDone);
+    return booking;
   };
-
-  // The outcome is fixed once the upstream has finished: finalize() marks it booked before its
-  // first await, so a client hanging up right after the last event is not billed as an abort.
-  // The booking itself runs while the last events go out (not before them — that put a database
-  // round trip at the end of every stream); this instance's /credits, /usage and /requests/{id}
-  // wait for it, as they do for non-streamed calls (pending.ts).
-  const bookCompleted = () => trackSettlement(ctx.key.accountId, finalize("completed", null));
-
   const isComplete = (ended: boolean) => meter.completed || (ended && meter instanceof OpenAIMeter && meter.finishedCleanly);
 
-  const body = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          for (;;) {
-            const r = await chunks.next();
-            if (finalized) return;
-            if (r.done) {
-              let tail = "";
-              for (const ev of parser.end()) tail += forward(ev);
-              if (isComplete(true)) {
-                if (translator) tail += translator.finish(meter);
-                bookCompleted();
-                if (tail) controller.enqueue(encoder.encode(tail));
-              } else {
-                // Book the charge first, so a client that stops at the error event sees it settled.
-                await finalize("broken", "UPSTREAM_ERROR");
-                const msg = "The upstream provider ended the stream early.";
-                controller.enqueue(encoder.encode(tail + errorEvent(msg, "UPSTREAM_ERROR", false)));
-              }
-              controller.close();
-              return;
-            }
-            let out = "";
-            for (const ev of parser.push(r.value)) out += forward(ev);
-            if (meter.completed && translator) out += translator.finish(meter);
-            if (out) firstByteAt ??= performance.now();
-            if (meter.completed) {
-              bookCompleted();
-              if (out) controller.enqueue(encoder.encode(out));
-              upstream.body.resume(); // drain the rest so the connection can be reused
-              controller.close();
-              return;
-            }
-            if (out) {
-              controller.enqueue(encoder.encode(out));
-              return;
-            }
-          }
-        } catch (e) {
-          if (finalized) return;
-          const timeout = e instanceof UpstreamFailure && e.kind === "timeout";
-          const code = timeout ? "UPSTREAM_TIMEOUT" : "UPSTREAM_ERROR";
-          const msg = timeout ? "The upstream provider stopped sending data." : "The upstream stream broke.";
-          await finalize("broken", code);
-          try {
-            controller.enqueue(encoder.encode(errorEvent(msg, code, timeout)));
-          } catch {
-            // client already gone
-          }
-          try {
-            controller.close();
-          } catch {
-            // already closed
-          }
+  async function next(): Promise<IteratorResult<Uint8Array>> {
+    if (ended || finalized) {
+      ended = true;
+      return DONE;
+    }
+    try {
+      for (;;) {
+        const r = await chunks.next();
+        if (finalized) {
+          ended = true; // the client left meanwhile
+          return DONE;
         }
-      },
-      async cancel() {
-        await finalize("aborted", null);
-      },
+        if (r.done) {
+          ended = true;
+          let tail = "";
+          for (const ev of parser.end()) tail += forward(ev);
+          if (isComplete(true)) {
+            if (translator) tail += translator.finish(meter);
+            void finalize("completed", null);
+            return tail ? chunk(tail) : DONE;
+          }
+          await finalize("broken", "UPSTREAM_ERROR");
+          return chunk(tail + errorEvent("The upstream provider ended the stream early.", "UPSTREAM_ERROR", false));
+        }
+        let out = "";
+        for (const ev of parser.push(r.value)) out += forward(ev);
+        if (meter.completed && translator) out += translator.finish(meter);
+        if (out) firstByteAt ??= performance.now();
+        if (meter.completed) {
+          ended = true;
+          void finalize("completed", null);
+          upstream.body.resume(); // drain the rest so the connection can be reused
+          return out ? chunk(out) : DONE;
+        }
+        if (out) return chunk(out);
+      }
+    } catch (e) {
+      ended = true;
+      if (finalized) return DONE;
+      const timeout = e instanceof UpstreamFailure && e.kind === "timeout";
+      const code = timeout ? "UPSTREAM_TIMEOUT" : "UPSTREAM_ERROR";
+      await finalize("broken", code);
+      return chunk(errorEvent(timeout ? "The upstream provider stopped sending data." : "The upstream stream broke.", code, timeout));
+    }
+  }
+
+  const body: AsyncIterableIterator<Uint8Array> = {
+    [Symbol.asyncIterator]() {
+      return this;
     },
-    { highWaterMark: 0 },
-  );
-
-  // Next.js also signals a disconnected client through the request's AbortSignal.
-  ctx.req.signal?.addEventListener("abort", () => void finalize("aborted", null), { once: true });
-
-  const headers: Record<string, string> = {
-    "Content-Type": "text/event-stream; charset=utf-8",
-    // no-transform keeps compression middleware from buffering the stream.
-    "Cache-Control": "no-cache, no-transform",
-    "X-Accel-Buffering": "no",
+    next,
+    async return() {
+      ended = true;
+      await finalize("aborted", null);
+      return DONE;
+    },
   };
-  return new Response(body, { status: 200, headers });
+  // A client that disconnects while the transport waits for the next event.
+  if (ctx.req.signal.aborted) void finalize("aborted", null);
+  else ctx.req.signal.addEventListener("abort", () => void finalize("aborted", null), { once: true });
+  return { status: 200, headers: { ...SSE_HEADERS }, body };
 }

@@ -77,19 +77,25 @@ async function readSmall(res: IncomingMessage, limit = 64 * 1024): Promise<strin
 /** One attempt: resolves with the response once its headers arrived. */
 function attempt(target: UpstreamTarget, body: string, signal: AbortSignal): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
+    // A client already gone: no request at all.
+    if (signal.aborted) return reject(new UpstreamFailure("aborted", "client went away"));
     const url = new URL(target.url);
     const isHttps = url.protocol === "https:";
     const payload = Buffer.from(body, "utf8");
-    const req = (isHttps ? https : http).request(
-      url,
-      {
-        method: "POST",
-        agent: isHttps ? agents().https : agents().http,
-        headers: { ...target.headers, "content-type": "application/json", "content-length": String(payload.length), accept: target.headers.accept ?? "application/json, text/event-stream" },
-      },
-    );
+    const req = (isHttps ? https : http).request(url, {
+      method: "POST",
+      agent: isHttps ? agents().https : agents().http,
+      headers: { ...target.headers, "content-type": "application/json", "content-length": String(payload.length), accept: target.headers.accept ?? "application/json, text/event-stream" },
+    });
     let settled = false;
     const timers: ReturnType<typeof setTimeout>[] = [];
+    // Registered before anything can destroy the request: a ClientRequest destroyed without an
+    // 'error' listener throws its ECONNRESET at the process (it used to, when a client hung up
+    // just as the attempt started).
+    req.on("error", (e: NodeJS.ErrnoException) => {
+      // Errors before any response: the request may never have reached the provider.
+      finish(new UpstreamFailure("connect", `upstream connection failed: ${e.code ?? e.message}`));
+    });
     const finish = (err: Error | null, res?: IncomingMessage) => {
       if (settled) return;
       settled = true;
@@ -101,7 +107,6 @@ function attempt(target: UpstreamTarget, body: string, signal: AbortSignal): Pro
       } else resolve(res!);
     };
     const onAbort = () => finish(new UpstreamFailure("aborted", "client went away"));
-    if (signal.aborted) return onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
 
     req.on("socket", (socket) => {
@@ -111,17 +116,17 @@ function attempt(target: UpstreamTarget, body: string, signal: AbortSignal): Pro
         socket.once(isHttps ? "secureConnect" : "connect", () => clearTimeout(t));
       }
     });
-    req.on("error", (e: NodeJS.ErrnoException) => {
-      // Errors before any response: the request may never have reached the provider.
-      finish(new UpstreamFailure("connect", `upstream connection failed: ${e.code ?? e.message}`));
-    });
     req.on("response", (res) => {
       res.on("error", () => undefined); // surfaced to whoever iterates the body
+      if (settled) {
+        res.destroy(); // the client left while the headers were on their way
+        return;
+      }
       finish(null, res);
     });
     req.end(payload, () => {
       // First-byte timer starts when the whole request was written.
-      timers.push(setTimeout(() => finish(new UpstreamFailure("timeout", `no response from upstream within ${gatewayConfig.firstByteTimeoutMs()} ms`)), gatewayConfig.firstByteTimeoutMs()));
+      if (!settled) timers.push(setTimeout(() => finish(new UpstreamFailure("timeout", `no response from upstream within ${gatewayConfig.firstByteTimeoutMs()} ms`)), gatewayConfig.firstByteTimeoutMs()));
     });
   });
 }

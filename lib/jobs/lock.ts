@@ -1,7 +1,8 @@
 // "Only one instance runs job X right now": a PostgreSQL session advisory lock taken with
 // pg_try_advisory_lock on a dedicated pooled connection (session locks belong to the connection
-// that took them). The jobs themselves are also safe to overlap (SKIP LOCKED in the ledger,
-// unique dedupe keys for notifications); the lock only saves duplicate work. On the embedded
+// that took them). The jobs themselves are also safe to overlap (the ledger's status-guarded,
+// idempotent statements; unique dedupe keys and SKIP LOCKED claims for notifications); the lock
+// only saves duplicate work. On the embedded
 // database there is one process, so an in-process flag is enough.
 import { createHash } from "node:crypto";
 import type { DbHandle } from "@/lib/db";

@@ -106,13 +106,15 @@ export async function authenticateApiKey(plaintext: string | null, now = new Dat
   return entry.value;
 }
 
-/** The key from `Authorization: Bearer …` or `x-api-key`. */
-export function keyFromHeaders(headers: Headers): string | null {
-  const auth = headers.get("authorization");
+const one = (v: string | string[] | undefined): string | null => (v === undefined ? null : Array.isArray(v) ? (v[0] ?? null) : v);
+
+/** The key from `Authorization: Bearer …` or `x-api-key` (header names in lower case). */
+export function keyFromHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): string | null {
+  const auth = one(headers.authorization);
   if (auth) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
     if (m) return m[1];
   }
-  const x = headers.get("x-api-key");
+  const x = one(headers["x-api-key"]);
   return x ? x.trim() : auth ? auth.trim() : null;
 }

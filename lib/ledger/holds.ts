@@ -8,7 +8,7 @@ import { PgTransaction } from "drizzle-orm/pg-core";
 import { rows, type DbOrTx } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
-import { isConnectionLoss } from "@/lib/db/pipeline";
+import { isConnectionLoss } from "@/lib/db/errors";
 import { preparedStatement, runPrepared } from "@/lib/db/prepared";
 import { isUniqueViolation, pgConstraint, requirePositive, toBig, toBigOrNull, tsParam } from "./entries";
 import { finishHold } from "./settle";

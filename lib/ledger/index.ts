@@ -1,8 +1,9 @@
 // The ledger: the only code that writes holds, credit lots, ledger entries and lot allocations.
-// Everyone else calls these functions (see /tmp/ledger-api.md and SPEC §2). All amounts are
-// bigint micro-USD; every function takes a Db or a Tx first.
-export { placeHold, sweepHolds, extendHold, DEFAULT_HOLD_TTL_SECONDS } from "./holds";
+// Everyone else calls these functions. All amounts are bigint micro-USD; every function takes a
+// Db or a Tx first.
+export { placeHold, placeHoldReadingBalance, sweepHolds, extendHold, DEFAULT_HOLD_TTL_SECONDS } from "./holds";
 export { settle, releaseHold } from "./settle";
+export { recordFinishedCall, type FinishedCall, type BookedCall, type UsageSource } from "./calls";
 export { creditAccount, adjustCredit, getCredits } from "./credit";
 export { refundPurchase } from "./refund";
 export { expireCredits } from "./expiry";

@@ -37,7 +37,7 @@ export function admissionTimeoutMs(): number {
 
 /**
  * How long a slot outlives its instance: a crashed instance's calls stop counting against the
- * concurrency limits after this. Running calls refresh their slots (gateway/hold-keepalive.ts).
+ * concurrency limits after this. Running calls refresh their slots (gateway/reservation.ts).
  */
 export function concurrencyTtlMs(): number {
   return Number(process.env.CONCURRENCY_TTL_MS ?? 120_000);

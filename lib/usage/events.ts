@@ -1,6 +1,6 @@
 // Usage events for authenticated /api/v1 requests that book no money: GET /models, /credits,
 // /usage, /requests, and every refusal (400, 402, 404, 410, 413, 429, ...). A model call that
-// placed a hold writes its row inside its settlement statement instead (lib/gateway/record.ts),
+// placed a hold writes its row inside its settlement statement instead (lib/ledger/calls.ts),
 // atomically with the charge.
 //
 // Written in batches, off the request's critical path: an event is queued in memory and the

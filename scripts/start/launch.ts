@@ -1,7 +1,7 @@
-// Runs the mock upstream and the production Next.js server as child processes.
+// Runs the mock upstream and the production server (scripts/server.ts: the gateway's fast lane in
+// front of Next.js) as child processes.
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Env } from "@/lib/env";
-import { nextBin } from "./prepare";
 
 export function launch(env: Env, authSecret: string): void {
   const appUrl = env.APP_URL ?? `http://localhost:${env.PORT}`;
@@ -23,7 +23,7 @@ export function launch(env: Env, authSecret: string): void {
     setTimeout(() => process.exit(code), 2000).unref();
   };
   children.push(spawn(process.execPath, ["--import", "tsx", "mock-upstream/main.ts"], { stdio: "inherit", env: childEnv }));
-  children.push(spawn(process.execPath, [nextBin(), "start", "-p", String(env.PORT)], { stdio: "inherit", env: childEnv }));
+  children.push(spawn(process.execPath, ["--import", "tsx", "scripts/server.ts"], { stdio: "inherit", env: { ...childEnv, PORT: String(env.PORT) } }));
   for (const c of children) c.on("exit", (code) => stopAll(code ?? 1));
   process.on("SIGINT", () => stopAll(0));
   process.on("SIGTERM", () => stopAll(0));

@@ -100,7 +100,9 @@ describe("account:suspend / account:unsuspend (CLI)", () => {
     await gw.t.db.execute(sql`UPDATE accounts SET status = 'suspended', status_reason = 'ttl check' WHERE id = ${accountId}`);
     const refused = await untilStatus(key, 403, 6_000);
     console.info(`[suspension] 403 after ${refused.ms} ms with a primed cache and no eviction`);
-    expect(refused.ms).toBeLessThanOrEqual(5_000);
+    // The entry expires 5 s after it was primed (before the UPDATE); the poll sees it at most one
+    // interval (100 ms) plus one request later.
+    expect(refused.ms).toBeLessThanOrEqual(5_000 + 150);
     expect(refused.body).toMatchObject({ code: "ACCOUNT_SUSPENDED" });
   });
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { holds, requests } from "../../db/schema";
 import { resetBreakers } from "../../lib/gateway/breaker";
 import { getCredits, placeHold, sweepHolds, verifyLedger } from "../../lib/ledger";
-import { fundedAccount, getJson, mockTokens, newKey, postJson, settled, sleep, startGateway, type Gateway } from "./helpers";
+import { fundedAccount, getJson, mockTokens, newKey, postJson, setEnv, settled, sleep, startGateway, type Gateway } from "./helpers";
 
 let gw: Gateway;
 let accountId: string;
@@ -222,8 +222,7 @@ describe("streams that break or are abandoned: charged for what was delivered", 
 
 describe("circuit breaker", () => {
   it("opens after consecutive failures (503, no charge), then a trial call closes it", async () => {
-    process.env.CIRCUIT_FAILURE_THRESHOLD = "3";
-    process.env.CIRCUIT_COOLDOWN_MS = "800";
+    const restore = setEnv({ CIRCUIT_FAILURE_THRESHOLD: "3", CIRCUIT_COOLDOWN_MS: "800" });
     try {
       resetBreakers();
       expect((await chat({ model: "mock-small", max_tokens: 5, messages: [{ role: "user", content: uniq("#fault=500") }] })).status).toBe(502);
@@ -236,7 +235,7 @@ describe("circuit breaker", () => {
       expect((await chat({ model: "mock-small", max_tokens: 5, messages: [{ role: "user", content: uniq("fine again") }] })).status).toBe(200);
       expect((await chat({ model: "mock-small", max_tokens: 5, messages: [{ role: "user", content: uniq("and again") }] })).status).toBe(200);
     } finally {
-      process.env.CIRCUIT_FAILURE_THRESHOLD = "1000";
+      restore();
       resetBreakers();
     }
   });
@@ -258,9 +257,8 @@ describe("crash between hold and settle", () => {
 
 describe("calls that outlive the hold TTL", () => {
   it("keep their hold alive: a sweep during the call releases nothing and the call is charged in full", async () => {
-    const saved = { ttl: process.env.HOLD_TTL_SECONDS, firstByte: process.env.UPSTREAM_FIRST_BYTE_TIMEOUT_MS };
-    process.env.HOLD_TTL_SECONDS = "3"; // extended every second while the call runs
-    process.env.UPSTREAM_FIRST_BYTE_TIMEOUT_MS = "10000";
+    // HOLD_TTL_SECONDS 3: extended every second while the call runs.
+    const restore = setEnv({ HOLD_TTL_SECONDS: "3", UPSTREAM_FIRST_BYTE_TIMEOUT_MS: "10000" });
     try {
       const prompt = uniq("slow #latency=5000 #tokens=7");
       const call = chat({ model: "mock-small", messages: [{ role: "user", content: prompt }] });
@@ -278,17 +276,13 @@ describe("calls that outlive the hold TTL", () => {
       expect(row).toMatchObject({ status: 200, usage_source: "reported", cost_micros: String(small(body.usage.prompt_tokens, 7)) });
       await noPendingHolds();
     } finally {
-      process.env.HOLD_TTL_SECONDS = saved.ttl;
-      process.env.UPSTREAM_FIRST_BYTE_TIMEOUT_MS = saved.firstByte;
-      if (saved.ttl === undefined) delete process.env.HOLD_TTL_SECONDS;
+      restore();
     }
   }, 20_000);
 
   it("keep their concurrency slot: the account stays at its limit for the whole call, then frees it", async () => {
-    const saved = { ttl: process.env.HOLD_TTL_SECONDS, cc: process.env.CONCURRENCY_TTL_MS, firstByte: process.env.UPSTREAM_FIRST_BYTE_TIMEOUT_MS };
-    process.env.HOLD_TTL_SECONDS = "3";
-    process.env.CONCURRENCY_TTL_MS = "3000"; // a slot not refreshed would be gone after 3 s
-    process.env.UPSTREAM_FIRST_BYTE_TIMEOUT_MS = "10000";
+    // CONCURRENCY_TTL_MS 3000: a slot not refreshed would be gone after 3 s.
+    const restore = setEnv({ HOLD_TTL_SECONDS: "3", CONCURRENCY_TTL_MS: "3000", UPSTREAM_FIRST_BYTE_TIMEOUT_MS: "10000" });
     try {
       const { accountId: single } = await fundedAccount(gw.t, { micros: FUNDS, concurrency: 1 });
       const { key: singleKey } = await newKey(gw.t, single, { tier: "enterprise" });
@@ -302,10 +296,7 @@ describe("calls that outlive the hold TTL", () => {
       await settled();
       expect((await ask(uniq("third"))).status).toBe(200);
     } finally {
-      for (const [k, v] of Object.entries({ HOLD_TTL_SECONDS: saved.ttl, CONCURRENCY_TTL_MS: saved.cc, UPSTREAM_FIRST_BYTE_TIMEOUT_MS: saved.firstByte })) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
+      restore();
     }
   }, 20_000);
 });

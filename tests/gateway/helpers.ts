@@ -2,6 +2,7 @@
 // build served over HTTP, and helpers to create funded accounts and keys through the real code.
 import { eq } from "drizzle-orm";
 import { accounts } from "../../db/schema";
+import { resetEnvCache } from "../../lib/env";
 import { allSettlements } from "../../lib/gateway/pending";
 import { newId } from "../../lib/ids";
 import { createKey } from "../../lib/keys";
@@ -29,6 +30,8 @@ export const TEST_ENV: Record<string, string> = {
   UPSTREAM_RETRY_MAX_WAIT_MS: "3000",
   CIRCUIT_FAILURE_THRESHOLD: "1000",
   KEY_CACHE_TTL_MS: "2000",
+  // The production build inlines NODE_ENV=production: the app then requires a secret.
+  AUTH_SECRET: "gateway-tests-secret-0123456789abcdef",
 };
 
 /**
@@ -40,14 +43,35 @@ export const RELAXED_TIMEOUTS: Record<string, string> = {
   UPSTREAM_IDLE_TIMEOUT_MS: "15000",
 };
 
-export async function startGateway(env: Record<string, string> = {}): Promise<Gateway> {
-  for (const [k, v] of Object.entries({ ...TEST_ENV, ...env })) process.env[k] = v;
-  process.env.TOLLGATE_REDIS_PREFIX = testRedisPrefix();
+/**
+ * Sets (or, with undefined, removes) environment variables and drops the validated-env cache, so
+ * the app sees them on its next read. Returns a function that puts the previous values back.
+ */
+export function setEnv(vars: Record<string, string | undefined>): () => void {
+  const saved: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(vars)) {
+    saved[k] = process.env[k];
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  resetEnvCache();
+  return () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    resetEnvCache();
+  };
+}
+
+/** `fastLane`: serve /api/v1 through the node:http fast lane (default, as `npm start`) or the App Router. */
+export async function startGateway(env: Record<string, string> = {}, opts: { fastLane?: boolean } = {}): Promise<Gateway> {
+  setEnv({ ...TEST_ENV, ...env, TOLLGATE_REDIS_PREFIX: testRedisPrefix() });
   const t = await createTestDb();
   await seedModels(t.db);
   const mock = await startMockUpstream({ port: 0 });
-  process.env.MOCK_UPSTREAM_URL = mock.url;
-  const app = await startApp();
+  setEnv({ MOCK_UPSTREAM_URL: mock.url });
+  const app = await startApp(opts);
   return {
     t,
     mock,

@@ -5,7 +5,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getCredits, verifyLedger } from "../../lib/ledger";
-import { fundedAccount, newKey, settled, startGateway, RELAXED_TIMEOUTS, type Gateway } from "./helpers";
+import { fundedAccount, newKey, setEnv, settled, startGateway, RELAXED_TIMEOUTS, type Gateway } from "./helpers";
 
 let gw: Gateway;
 let accountId: string;
@@ -14,16 +14,14 @@ let anthropic: Anthropic;
 
 beforeAll(async () => {
   gw = await startGateway({ ...RELAXED_TIMEOUTS, OPENAI_API_KEY: "sk-platform-openai", ANTHROPIC_API_KEY: "sk-ant-platform" });
-  process.env.OPENAI_BASE_URL = `${gw.mock.url}/v1`;
-  process.env.ANTHROPIC_BASE_URL = gw.mock.url;
+  setEnv({ OPENAI_BASE_URL: `${gw.mock.url}/v1`, ANTHROPIC_BASE_URL: gw.mock.url });
   ({ accountId } = await fundedAccount(gw.t, { micros: BigInt(20_000_000) }));
   const { key } = await newKey(gw.t, accountId, { tier: "enterprise" });
   openai = new OpenAI({ apiKey: key, baseURL: gw.base, maxRetries: 0 });
   anthropic = new Anthropic({ apiKey: key, baseURL: `${gw.app.url}/api`, maxRetries: 0 });
 });
 afterAll(async () => {
-  delete process.env.OPENAI_API_KEY;
-  delete process.env.ANTHROPIC_API_KEY;
+  setEnv({ OPENAI_API_KEY: undefined, ANTHROPIC_API_KEY: undefined });
   await gw?.close();
 });
 

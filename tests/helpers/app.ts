@@ -1,27 +1,43 @@
-// The production build of the app, served in this test process over real HTTP. Running it
-// in-process lets it share this file's database handle (PGlite or a per-file PostgreSQL db).
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import next from "next";
+// The app under test, served in this test process over real HTTP by the same server `npm start`
+// runs (lib/server): the production build behind Next's handler, with the gateway's fast lane in
+// front of /api/v1 unless `fastLane` is false (then the App Router route handlers serve it).
+// Running it in-process lets it share this file's database handle.
+import { env } from "../../lib/env";
+import { listen, prepareNext, requestListener, type NextApp } from "../../lib/server";
 
 export interface TestApp {
   url: string;
+  fastLane: boolean;
   close(): Promise<void>;
 }
 
-export async function startApp(): Promise<TestApp> {
-  const app = next({ dev: false, dir: process.cwd(), quiet: true });
-  await app.prepare();
-  const handle = app.getRequestHandler();
-  const server = http.createServer((req, res) => void handle(req, res));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+let shared: { app: Promise<NextApp>; users: number } | null = null;
+
+/** One Next.js instance per test process, however many listeners use it. */
+async function nextApp(): Promise<{ app: NextApp; release(): Promise<void> }> {
+  shared ??= { app: prepareNext(), users: 0 };
+  shared.users++;
+  const app = await shared.app;
   return {
-    url: `http://127.0.0.1:${port}`,
+    app,
+    release: async () => {
+      if (!shared || --shared.users > 0) return;
+      shared = null;
+      await app.close();
+    },
+  };
+}
+
+export async function startApp(opts: { fastLane?: boolean } = {}): Promise<TestApp> {
+  const fastLane = opts.fastLane ?? env().TOLLGATE_FAST_LANE === "on";
+  const { app, release } = await nextApp();
+  const s = await listen(requestListener({ next: app, fastLane }), 0, "127.0.0.1");
+  return {
+    url: s.url,
+    fastLane,
     close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await app.close?.();
+      await s.close();
+      await release();
     },
   };
 }

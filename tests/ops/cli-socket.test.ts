@@ -10,6 +10,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { users } from "@/db/schema";
 import { closeDb, getDbHandle, openDb, setDbHandle } from "@/lib/db";
+import { resetEnvCache } from "@/lib/env";
 import { socketPath } from "@/lib/db/socket";
 import { seedModels } from "@/lib/models";
 import { startMockUpstream, type MockUpstream } from "../../mock-upstream/server";
@@ -46,6 +47,7 @@ beforeAll(async () => {
   await seedModels(handle.db);
   mock = await startMockUpstream({ port: 0 });
   process.env.MOCK_UPSTREAM_URL = mock.url;
+  resetEnvCache(); // the validated environment is cached process-wide
   app = await startApp();
 }, 120_000);
 
@@ -54,6 +56,7 @@ afterAll(async () => {
   await mock?.close();
   await closeDb();
   process.env = { ...saved };
+  resetEnvCache();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 

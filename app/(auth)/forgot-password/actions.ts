@@ -2,7 +2,7 @@
 
 import { headers } from "next/headers";
 import { getDb } from "@/lib/db";
-import { clientIp } from "@/lib/gateway/http";
+import { clientIp } from "@/lib/gateway/client-address";
 import { errorState, formFields, zodFailure, type FormState } from "@/lib/auth/form-state";
 import { requestPasswordReset } from "@/lib/auth/passwords";
 import { forgotPasswordSchema } from "@/lib/auth/schemas";

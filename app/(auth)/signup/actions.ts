@@ -2,7 +2,7 @@
 
 import { headers } from "next/headers";
 import { getDb } from "@/lib/db";
-import { clientIp } from "@/lib/gateway/http";
+import { clientIp } from "@/lib/gateway/client-address";
 import { signUp, type SignUpState } from "@/lib/auth/sign-up";
 
 export type { SignUpState };

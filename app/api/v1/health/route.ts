@@ -1,10 +1,7 @@
-import { checkDb, checkLimitStore } from "@/lib/health";
-import { acceptRequestId } from "@/lib/ids";
+// /api/v1 through the App Router: a thin adapter over the gateway core (lib/gateway), which
+// routes by path and method itself. `npm start` serves the same paths through the node:http fast
+// lane instead (TOLLGATE_FAST_LANE=off sends them here).
+import { appRouteHandlers } from "@/lib/gateway/adapters/web";
 
 export const dynamic = "force-dynamic";
-
-export async function GET(req: Request): Promise<Response> {
-  const [db, redis] = await Promise.all([checkDb(), checkLimitStore()]);
-  const status = db === "ok" && redis === "ok" ? "ok" : "degraded";
-  return Response.json({ status, db, redis }, { status: status === "ok" ? 200 : 503, headers: { "Cache-Control": "no-store", "X-Request-Id": acceptRequestId(req.headers.get("x-request-id")) } });
-}
+export const { GET, POST, PUT, PATCH, DELETE, OPTIONS } = appRouteHandlers;

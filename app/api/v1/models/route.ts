@@ -1,10 +1,7 @@
-import { withApiKey } from "@/lib/gateway/http";
-import { wantsAnthropic } from "@/lib/gateway/info";
-import { listServedModels } from "@/lib/models";
-import { modelsListBody } from "@/lib/models/api";
+// /api/v1 through the App Router: a thin adapter over the gateway core (lib/gateway), which
+// routes by path and method itself. `npm start` serves the same paths through the node:http fast
+// lane instead (TOLLGATE_FAST_LANE=off sends them here).
+import { appRouteHandlers } from "@/lib/gateway/adapters/web";
 
 export const dynamic = "force-dynamic";
-export const GET = withApiKey(
-  async (ctx) => Response.json(modelsListBody(await listServedModels(), wantsAnthropic(ctx.req)), { headers: { "Cache-Control": "no-store" } }),
-  { format: (req) => (wantsAnthropic(req) ? "anthropic" : "openai") },
-);
+export const { GET, POST, PUT, PATCH, DELETE, OPTIONS } = appRouteHandlers;

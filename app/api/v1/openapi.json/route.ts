@@ -1,7 +1,6 @@
-import { openApiJson } from "@/lib/openapi/document";
+// /api/v1 through the App Router: a thin adapter over the gateway core (lib/gateway), which
+// serves the OpenAPI document among its routes (lib/gateway/routes.ts).
+import { appRouteHandlers } from "@/lib/gateway/adapters/web";
 
 export const dynamic = "force-dynamic";
-
-export function GET(): Response {
-  return new Response(openApiJson(), { headers: { "Content-Type": "application/json", "Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*" } });
-}
+export const { GET, POST, PUT, PATCH, DELETE, OPTIONS } = appRouteHandlers;

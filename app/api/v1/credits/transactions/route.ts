@@ -1,11 +1,7 @@
-import { getDb } from "@/lib/db";
-import { withApiKey } from "@/lib/gateway/http";
-import { settlementsOf } from "@/lib/gateway/pending";
-import { transactionsBody } from "@/lib/usage";
+// /api/v1 through the App Router: a thin adapter over the gateway core (lib/gateway), which
+// routes by path and method itself. `npm start` serves the same paths through the node:http fast
+// lane instead (TOLLGATE_FAST_LANE=off sends them here).
+import { appRouteHandlers } from "@/lib/gateway/adapters/web";
 
 export const dynamic = "force-dynamic";
-export const GET = withApiKey(async (ctx) => {
-  await settlementsOf(ctx.key.accountId);
-  const body = await transactionsBody(await getDb(), ctx.key.accountId, new URL(ctx.req.url).searchParams);
-  return Response.json(body, { headers: { "Cache-Control": "no-store" } });
-});
+export const { GET, POST, PUT, PATCH, DELETE, OPTIONS } = appRouteHandlers;

@@ -1,17 +1,7 @@
-import { AppError } from "@/lib/errors";
-import { withApiKey } from "@/lib/gateway/http";
-import { wantsAnthropic } from "@/lib/gateway/info";
-import { findServedModel } from "@/lib/models";
-import { anthropicModel, openaiModel } from "@/lib/models/api";
+// /api/v1 through the App Router: a thin adapter over the gateway core (lib/gateway), which
+// routes by path and method itself. `npm start` serves the same paths through the node:http fast
+// lane instead (TOLLGATE_FAST_LANE=off sends them here).
+import { appRouteHandlers } from "@/lib/gateway/adapters/web";
 
 export const dynamic = "force-dynamic";
-export const GET = withApiKey<{ params: Promise<{ id: string }> }>(
-  async (ctx, { params }) => {
-    const id = decodeURIComponent((await params).id);
-    const m = id.length <= 100 ? await findServedModel(id) : undefined;
-    if (!m) throw new AppError("MODEL_NOT_FOUND", `The model '${id.slice(0, 100)}' does not exist or is not available.`, { param: "model" });
-    const now = new Date();
-    return Response.json(wantsAnthropic(ctx.req) ? anthropicModel(m, now) : openaiModel(m, now), { headers: { "Cache-Control": "no-store" } });
-  },
-  { format: (req) => (wantsAnthropic(req) ? "anthropic" : "openai") },
-);
+export const { GET, POST, PUT, PATCH, DELETE, OPTIONS } = appRouteHandlers;

@@ -1,0 +1,136 @@
+// The ledger's one operation for a finished API call: the hold's settlement (charge, BYOK fee,
+// lot draws — or a release) and the call's request row, atomically. With a hold it is ONE
+// statement: the row is an INSERT inside the settlement statement that takes the amount actually
+// booked from the settlement, so the log and the ledger always agree and the row's foreign-key
+// checks (KEY SHARE on the account and key rows) run inside the statement that already holds
+// those rows FOR UPDATE. Taken by a separate transaction while holds and settlements hold the
+// rows, those checks turn the row locks into MultiXacts, and PostgreSQL then deadlocks
+// concurrent placeHold statements ("while locking updated version of tuple"). Without a hold
+// (a refused request) the account row is locked first for the same reason.
+import { sql, type Placeholder, type SQL } from "drizzle-orm";
+import type { usageSourceEnum } from "@/db/schema";
+import { type DbOrTx } from "@/lib/db";
+import { preparedStatement, runPrepared, type PreparedPart } from "@/lib/db/prepared";
+import { inTx, lockAccount } from "./entries";
+import { settleWith } from "./settle";
+
+export type UsageSource = (typeof usageSourceEnum.enumValues)[number];
+
+/** Everything the request log keeps about a call (metadata only, never content). */
+export interface FinishedCall {
+  requestId: string;
+  accountId: string;
+  keyId: string;
+  /** null for a call refused before any hold (bad request, unknown model, 402). */
+  holdId: string | null;
+  holdMicros: bigint;
+  model: string | null;
+  endpoint: string;
+  method: string;
+  /** Request path without the query string. */
+  path: string;
+  stream: boolean;
+  statusCode: number;
+  errorCode: string | null;
+  latencyMs: number;
+  ttfbMs: number | null;
+  maxTokensClamped: number | null;
+  byok: boolean;
+  clientIpHash: string | null;
+  createdAt: Date;
+  /** What the call costs: the charge (credits) and the BYOK platform fee (both ≥ 0). */
+  chargeMicros: bigint;
+  byokFeeMicros: bigint;
+  usageSource: UsageSource;
+  inputTokens: number;
+  outputTokens: number;
+  /** Also stamp the key's last_used_at. */
+  touchKey?: boolean;
+}
+
+export interface BookedCall {
+  /** settled: booked now; already_settled: the hold had been closed before (nothing written). */
+  status: "settled" | "already_settled" | "logged";
+  /** What the hold was charged (charge + fee); for already_settled, what the first closing charged. */
+  chargedMicros: bigint;
+  balanceAfterMicros: bigint | null;
+}
+
+// The request row's columns, once: [column, SQL type, value]. Both statements below are built
+// from this list, so a column added here is written on both paths.
+const REQUEST_COLUMNS: [string, string, (c: FinishedCall) => unknown][] = [
+  ["id", "text", (c) => c.requestId],
+  ["account_id", "text", (c) => c.accountId],
+  ["key_id", "text", (c) => c.keyId],
+  ["model", "text", (c) => c.model],
+  ["endpoint", "text", (c) => c.endpoint],
+  ["method", "text", (c) => c.method],
+  ["path", "text", (c) => c.path],
+  ["stream", "boolean", (c) => c.stream],
+  ["status_code", "int", (c) => c.statusCode],
+  ["input_tokens", "int", (c) => c.inputTokens],
+  ["output_tokens", "int", (c) => c.outputTokens],
+  ["hold_micros", "bigint", (c) => c.holdMicros.toString()],
+  ["hold_id", "text", (c) => c.holdId],
+  ["usage_source", "usage_source", (c) => c.usageSource],
+  ["error_code", "text", (c) => c.errorCode],
+  ["latency_ms", "int", (c) => c.latencyMs],
+  ["ttfb_ms", "int", (c) => c.ttfbMs],
+  ["max_tokens_clamped", "int", (c) => c.maxTokensClamped],
+  ["byok", "boolean", (c) => c.byok],
+  ["client_ip_hash", "text", (c) => c.clientIpHash],
+  ["created_at", "timestamptz", (c) => c.createdAt.toISOString()],
+];
+// Parameter names are prefixed so they never clash with the settlement statement's own.
+const param = (column: string) => `row_${column}`;
+
+function requestRowValues(c: FinishedCall): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [column, , value] of REQUEST_COLUMNS) out[param(column)] = value(c);
+  return out;
+}
+
+/** INSERT … of the request row; `cost` is the SQL of the amount booked. */
+function requestRowInsert(p: Record<string, Placeholder>, cost: SQL, from: SQL): SQL {
+  const columns = sql.raw([...REQUEST_COLUMNS.map(([c]) => c), "cost_micros", "completed_at"].join(", "));
+  const values = sql.join(
+    REQUEST_COLUMNS.map(([c, type]) => sql`${p[param(c)]}::${sql.raw(type)}`),
+    sql`, `,
+  );
+  return sql`INSERT INTO requests (${columns}) SELECT ${values}, ${cost}, now() ${from} ON CONFLICT (id) DO NOTHING RETURNING id`;
+}
+
+/** Inside the settlement statement: the amount comes from its `sc` CTE. */
+function rowWithSettlement(c: FinishedCall): PreparedPart {
+  return { key: "request-row", build: (p) => requestRowInsert(p, sql`sc.charged_micros`, sql`FROM sc`), values: requestRowValues(c) };
+}
+
+const rowWithoutHold = preparedStatement<string>((p) => requestRowInsert(p, sql`0`, sql``));
+const touchKey = preparedStatement<"keyId">((p) => sql`UPDATE api_keys SET last_used_at = now() WHERE id = ${p.keyId}`);
+
+/**
+ * Books a finished call: settles its hold with the charge (exactly once — the hold's status is
+ * the guard, so a retry after an unknown outcome books nothing twice) and writes its request row
+ * (once — the request id is the key). Without a hold only the row is written, charged 0.
+ */
+export async function recordFinishedCall(db: DbOrTx, call: FinishedCall): Promise<BookedCall> {
+  if (call.holdId) {
+    const s = await settleWith(
+      db,
+      {
+        holdId: call.holdId,
+        chargeMicros: call.chargeMicros,
+        byokFeeMicros: call.byokFeeMicros > 0n ? call.byokFeeMicros : undefined,
+        description: call.model ? `${call.endpoint} ${call.model}` : call.endpoint,
+      },
+      { touchKey: call.touchKey, also: rowWithSettlement(call), accountId: call.accountId },
+    );
+    return { status: s.status, chargedMicros: s.chargedMicros, balanceAfterMicros: s.balanceAfterMicros };
+  }
+  await inTx(db, async (tx) => {
+    await lockAccount(tx, call.accountId);
+    await runPrepared(tx, rowWithoutHold("", undefined), requestRowValues(call));
+    if (call.touchKey) await runPrepared(tx, touchKey("", undefined), { keyId: call.keyId });
+  });
+  return { status: "logged", chargedMicros: 0n, balanceAfterMicros: null };
+}

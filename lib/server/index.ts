@@ -1,0 +1,95 @@
+// The HTTP server `npm start` runs: a plain node:http server with the gateway's fast lane in
+// front of Next.js. /api/v1/* goes straight to the gateway core (lib/gateway/adapters/node.ts),
+// everything else — the console, auth, webhooks — to Next's own request handler. With
+// TOLLGATE_FAST_LANE=off every request goes to Next, and /api/v1 is served by the App Router
+// route handlers (the same core behind lib/gateway/adapters/web.ts).
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import next from "next";
+import { nodeHandler } from "@/lib/gateway/adapters/node";
+import { API_PREFIX } from "@/lib/gateway/core/gateway";
+import { staticSecurityHeaders } from "@/lib/security/headers";
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> | void;
+
+export interface NextApp {
+  handle: Handler;
+  close(): Promise<void>;
+}
+
+export interface RunningServer {
+  server: http.Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+export function isApiPath(url: string | undefined): boolean {
+  if (!url || !url.startsWith(API_PREFIX)) return false;
+  const c = url.charCodeAt(API_PREFIX.length);
+  return Number.isNaN(c) || c === 47 /* / */ || c === 63 /* ? */;
+}
+
+/** The production build's request handler (the build must exist: `next build`). */
+export async function prepareNext(opts: { dir?: string; hostname?: string; port?: number } = {}): Promise<NextApp> {
+  const app = next({ dev: false, dir: opts.dir ?? process.cwd(), hostname: opts.hostname, port: opts.port, quiet: process.env.TOLLGATE_DEBUG_NEXT !== "1" });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  return { handle: (req, res) => handle(req, res), close: async () => (app as unknown as { close?: () => Promise<void> }).close?.() };
+}
+
+/** Routes one request: the fast lane for /api/v1 (when on), Next for the rest (404 without Next). */
+export function requestListener(opts: { next: NextApp | null; fastLane: boolean }): http.RequestListener {
+  const fast = opts.fastLane ? nodeHandler() : null;
+  const nextHandle = opts.next?.handle ?? null;
+  // What next.config.ts's headers() adds to every /api response when Next.js serves it.
+  const apiHeaders = Object.entries(staticSecurityHeaders());
+  return (req, res) => {
+    if (fast && isApiPath(req.url)) {
+      for (const [name, value] of apiHeaders) res.setHeader(name, value);
+      void fast(req, res);
+      return;
+    }
+    if (nextHandle) {
+      void nextHandle(req, res);
+      return;
+    }
+    res.writeHead(404).end();
+  };
+}
+
+export async function listen(listener: http.RequestListener, port: number, hostname?: string): Promise<RunningServer> {
+  const server = http.createServer(listener);
+  // Keep-alive connections outlive a load balancer's usual idle timeout (60 s), so it never
+  // writes onto a socket this server is just closing.
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, hostname, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  const host = hostname && hostname !== "0.0.0.0" && hostname !== "::" ? hostname : "127.0.0.1";
+  return {
+    server,
+    url: `http://${host}:${bound}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Next.js plus (unless off) the fast lane, listening on `port`. */
+export async function startServer(opts: { port: number; hostname?: string; fastLane: boolean; dir?: string }): Promise<RunningServer> {
+  const app = await prepareNext({ dir: opts.dir, hostname: opts.hostname, port: opts.port });
+  const running = await listen(requestListener({ next: app, fastLane: opts.fastLane }), opts.port, opts.hostname);
+  return {
+    ...running,
+    close: async () => {
+      await running.close();
+      await app.close();
+    },
+  };
+}
