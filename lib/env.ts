@@ -95,7 +95,7 @@ export const envSchema = z
     TOLLGATE_WORKERS: z.preprocess(emptyToUndefined, z.union([z.literal("auto"), z.coerce.number().int().min(1).max(64)]).default(1)),
     /** Background jobs in this process: on/off (tests drive them directly unless "on"). */
     TOLLGATE_JOBS: z.preprocess(emptyToUndefined, z.string().optional()),
-    /** The bench's own routes (app/api/noop/proxy) answer only when this is "1". */
+    /** The bench's framework-floor route (app/api/noop) answers only when this is "1". */
     TOLLGATE_BENCH_ROUTES: z.preprocess(emptyToUndefined, z.enum(["1"]).optional()),
     GITHUB_ID: opt,
     GITHUB_SECRET: opt,

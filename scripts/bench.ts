@@ -1,13 +1,14 @@
-// `npm run bench`: Tollgate's performance benchmark, in one run.
+// `npm run bench`: Tollgate's performance benchmark, in one run (bench/README.md).
 //   1. builds the production app into .next-bench if missing or older than the sources;
 //   2. a fresh database (own PostgreSQL database when DATABASE_URL is set, else PGlite in a temp dir),
-//      seeded through the real lib functions (credits, a key with a custom RPM, high concurrency);
-//   3. the mock upstream and `next start` as child processes (REDIS_URL used when set);
-//   4. closed-loop HTTP phases: no-op route (framework floor), direct to the mock, through Tollgate —
-//      non-streaming and streaming, concurrency 1 and 32 (scripts/bench/http-phases.ts);
-//   5. lib/ledger placeHold throughput on one hot account and across 100 accounts;
-//   6. bench/results.json (numbers, targets, pass/fail) and a table on stdout.
-// Flags: --seconds N (measured seconds per phase, default 6), --warmup N (default 1),
+//      seeded through the real lib functions;
+//   3. child processes: the mock upstream, Tollgate as `npm start` runs it (fast lane), Tollgate with
+//      TOLLGATE_FAST_LANE=off (INFO), and the peer — Portkey's open-source gateway — on the same mock;
+//   4. closed-loop HTTP phases at concurrency 1 and 32, round-robin slices (scripts/bench/http-phases.ts);
+//   5. a c32 soak with the server's RSS sampled, and a search of the server logs for uncaught exceptions;
+//   6. lib/ledger placeHold throughput on one hot account and across 100 accounts;
+//   7. bench/results.json (numbers, targets, pass/fail) and a table on stdout.
+// Flags: --soak N / --no-soak, --workers N|auto, --no-portkey, --no-routes, --seconds N (measured seconds per phase, default 6), --warmup N (default 1),
 // --server-warmup N (unmeasured load over every route before the first phase, default 12) or
 // --no-server-warmup, --rounds N (each phase measured in N round-robin slices, default 3), --rebuild,
 // --no-build, --skip-http, --skip-holds, --cpu-prof (V8 profile of the server into bench/tmp/prof),
@@ -23,9 +24,10 @@ import { startCountingProxy, type CountingProxy } from "./bench/counting-proxy";
 import { cpuSampler } from "./bench/cpu";
 import { createBenchDatabase, seedBench, type BenchDatabase } from "./bench/database";
 import { runHolds, type HoldsResult } from "./bench/holds";
-import { MAX_TOKENS, OUTPUT_TOKENS, PROMPT, runHttpPhases, type RoundTrips } from "./bench/http-phases";
-import { ensureBuild, startMockProcess, startNextProcess } from "./bench/processes";
-import { evaluateContext, evaluateTargets, renderTable, type PhaseOutcome } from "./bench/report";
+import { chatBody, MAX_TOKENS, OUTPUT_TOKENS, PROMPT, runHttpPhases, type RoundTrips } from "./bench/http-phases";
+import { runLoad } from "./bench/loadgen";
+import { ensureBuild, rssMb, startMockProcess, startPortkeyProcess, startTollgateProcess } from "./bench/processes";
+import { evaluateContext, evaluateTargets, renderTable, type PhaseOutcome, type SoakResult } from "./bench/report";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -49,6 +51,8 @@ const DIAGNOSE = flag("diagnose");
 const TMP = path.join("bench", "tmp");
 const OUT = stringFlag("out", DIAGNOSE ? path.join(TMP, "diagnose.json") : path.join("bench", "results.json"));
 const HOT_CALLERS = 32;
+const SOAK_S = flag("no-soak") ? 0 : numberFlag("soak", 120);
+const WORKERS = stringFlag("workers", "");
 const SPREAD_ACCOUNTS = 100;
 
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
@@ -81,6 +85,8 @@ async function main(): Promise<number> {
     await handle.close(); // PGlite allows one process at a time: the server gets it next
 
     let httpResults: Record<string, PhaseOutcome> = {};
+    let soak: SoakResult | { skipped: string } | undefined;
+    let uncaught: number | undefined;
     let roundTrips: Record<string, RoundTrips> = {};
     if (!flag("skip-http")) {
       const proxies: { pg?: CountingProxy; redis?: CountingProxy } = {};
@@ -98,20 +104,29 @@ async function main(): Promise<number> {
         MOCK_UPSTREAM_URL: mock.url,
         AUTH_SECRET: randomBytes(32).toString("base64url"),
         TOLLGATE_SKIP_MIGRATE: "1", // migrated above
-        TOLLGATE_BENCH_ROUTES: "1", // app/api/noop/proxy
+        TOLLGATE_BENCH_ROUTES: "1", // app/api/noop
       };
       if (db.databaseUrl) serverEnv.DATABASE_URL = proxies.pg?.url ?? db.databaseUrl;
       else delete serverEnv.DATABASE_URL;
       if (proxies.redis) serverEnv.REDIS_URL = proxies.redis.url;
       const profDir = path.resolve(TMP, "prof");
-      const app = await startNextProcess(serverEnv, path.join(TMP, "next.log"), flag("cpu-prof") ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []);
+      const serverLog = path.join(TMP, "server.log");
+      const routesLog = path.join(TMP, "server-routes.log");
+      const app = await startTollgateProcess(serverEnv, serverLog, { fastLane: true, workers: WORKERS || undefined, nodeArgs: flag("cpu-prof") ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [] });
       stoppers.push(app.stop);
-      log(`mock upstream ${mock.url}, Tollgate ${app.url}`);
+      // The same app with TOLLGATE_FAST_LANE=off (INFO phases); its jobs stay off so one scheduler runs.
+      const routesApp = flag("no-routes") ? null : await startTollgateProcess({ ...serverEnv, TOLLGATE_JOBS: "off" }, routesLog, { fastLane: false, workers: "1" });
+      if (routesApp) stoppers.push(routesApp.stop);
+      const portkey = flag("no-portkey") ? null : await startPortkeyProcess(path.join(TMP, "portkey.log"));
+      if (portkey) stoppers.push(portkey.stop);
+      log(`mock upstream ${mock.url}, Tollgate ${app.url}${routesApp ? `, route handlers ${routesApp.url}` : ""}${portkey ? `, Portkey ${portkey.url}` : ""}`);
       const cpu = await cpuSampler({ serverPid: app.proc.pid, mockPid: mock.proc.pid, databaseUrl: db.databaseUrl });
       stoppers.push(() => cpu.close());
       ({ results: httpResults, roundTrips } = await runHttpPhases({
         mockUrl: mock.url,
         appUrl: app.url,
+        portkeyUrl: portkey?.url,
+        routesUrl: routesApp?.url,
         gatewayKey: seeded.gateway.key,
         spreadKeys: seeded.gatewaySpread.map((a) => a.key),
         phaseS: PHASE_S,
@@ -123,9 +138,36 @@ async function main(): Promise<number> {
         only: stringFlag("phases", "").split(",").filter(Boolean),
         log,
       }));
+      // A long c32 soak: the server's memory must level off, not grow with the calls it served.
+      if (SOAK_S > 0 && !("skipped" in (httpResults["tollgate.chat.c32"] ?? { skipped: "" }))) {
+        log(`soak: ${SOAK_S}s at concurrency 32, RSS sampled every 5 s…`);
+        const samples: [number, number][] = [];
+        const t0 = Date.now();
+        const sampler = setInterval(() => {
+          const mb = rssMb(app.proc.pid);
+          if (mb !== null) samples.push([Math.round((Date.now() - t0) / 1000), mb]);
+        }, 5000);
+        const r = await runLoad(
+          { url: `${app.url}/api/v1/chat/completions`, method: "POST", headers: { authorization: `Bearer ${seeded.gateway.key}`, "content-type": "application/json" }, body: chatBody(false) },
+          { concurrency: 32, durationMs: SOAK_S * 1000, warmupMs: 0 },
+        );
+        clearInterval(sampler);
+        const end = rssMb(app.proc.pid);
+        if (end !== null) samples.push([Math.round((Date.now() - t0) / 1000), end]);
+        soak = { seconds: SOAK_S, concurrency: 32, rps: r.rps, errors: r.errors, rssMb: samples };
+        log(`soak: ${r.rps} req/s, RSS ${samples.map(([, mb]) => mb).join(" → ")} MB`);
+      } else soak = { skipped: SOAK_S > 0 ? "Tollgate phases did not run" : "--no-soak" };
       await cpu.close();
       await app.stop();
+      await routesApp?.stop();
+      await portkey?.stop();
       await mock.stop();
+      // An uncaught exception in either server, at any point of the run, fails the bench.
+      uncaught = 0;
+      for (const f of [serverLog, routesLog]) {
+        if (!fs.existsSync(f)) continue;
+        uncaught += fs.readFileSync(f, "utf8").split("\n").filter((l) => /uncaughtException|unhandledRejection|Unhandled(Promise)?Rejection/i.test(l)).length;
+      }
       if (flag("cpu-prof")) log(`server CPU profile in ${profDir} (open in Chrome DevTools → Performance)`);
     }
 
@@ -142,7 +184,7 @@ async function main(): Promise<number> {
       holds["holds.hot_account"] = { skipped: "--skip-holds" };
     }
 
-    const targets = evaluateTargets(httpResults, holds["holds.hot_account"]);
+    const targets = evaluateTargets(httpResults, holds["holds.hot_account"], { soak, uncaughtInServerLog: uncaught });
     const context = evaluateContext(httpResults);
     const results = {
       generatedAt: new Date().toISOString(),
@@ -156,6 +198,9 @@ async function main(): Promise<number> {
         loadavgAtEnd: os.loadavg().map((v) => Math.round(v * 100) / 100),
       },
       config: {
+        server: "scripts/server.ts as `npm start` runs it: /api/v1 through the node:http fast lane in front of Next.js",
+        workers: WORKERS || "default (TOLLGATE_WORKERS unset: 1)",
+        peer: "Portkey open-source gateway (@portkey-ai/gateway start-server.js --port=N), headers x-portkey-provider: openai, x-portkey-custom-host: <mock>/v1",
         database: db.kind,
         redis: process.env.REDIS_URL ? "redis" : "in-process (ioredis-mock)",
         diagnose: DIAGNOSE,
@@ -169,6 +214,7 @@ async function main(): Promise<number> {
         holds: { callers: HOT_CALLERS, spreadAccounts: SPREAD_ACCOUNTS, minMicros: 1000, maxMicros: 10000 },
       },
       http: httpResults,
+      soak,
       ...(DIAGNOSE ? { diagnostics: { note: "latencies include counting proxies in front of PostgreSQL/Redis", roundTripsPerRequest: roundTrips } } : {}),
       holds,
       targets,

@@ -15,9 +15,10 @@
 // flight stops receiving work (they go to the pool).
 import pg from "pg";
 import { errFields, log } from "@/lib/log";
+import { env } from "@/lib/env";
 import { isConnectionLoss } from "./errors";
+import { corked, writable } from "./pg-internals";
 
-const CONNECTIONS = Math.max(1, Number(process.env.TOLLGATE_PIPELINE_CONNECTIONS) || 3);
 /** Beyond this many statements in flight on every connection, use the pool instead. */
 const MAX_DEPTH = 64;
 
@@ -35,7 +36,6 @@ interface Lane {
   queued: Queued[];
 }
 
-type CorkableClient = pg.Client & { connection?: { stream?: { cork?(): void; uncork?(): void } } };
 
 export interface Pipeline {
   /**
@@ -57,6 +57,7 @@ const CLOSED: Pipeline = { query: () => null, close: async () => undefined };
 /** The pipeline that belongs to a node-postgres pool (same server and credentials). */
 export function pipelineFor(pool: object): Pipeline {
   if (closedPools.has(pool)) return CLOSED; // late statements meet the closed pool's own error
+  if (env().TOLLGATE_PG_PIPELINE === "off") return CLOSED; // the plain pool, nothing else
   let p = pipelines.get(pool);
   if (!p) {
     p = createPipeline({ ...(pool as PoolWithOptions).options });
@@ -74,7 +75,7 @@ export async function closePipelineFor(pool: object): Promise<void> {
 
 function createPipeline(config: pg.PoolConfig): Pipeline {
   const { max: _max, idleTimeoutMillis: _idle, ...clientConfig } = config;
-  const lanes: Lane[] = Array.from({ length: CONNECTIONS }, () => ({ client: null, connecting: null, inFlight: 0, queued: [] }));
+  const lanes: Lane[] = Array.from({ length: env().TOLLGATE_PIPELINE_CONNECTIONS }, () => ({ client: null, connecting: null, inFlight: 0, queued: [] }));
   let closed = false;
 
   const connect = (lane: Lane): Promise<pg.Client> => {
@@ -118,27 +119,23 @@ function createPipeline(config: pg.PoolConfig): Pipeline {
     lane.queued = [];
     // A connection the server just closed can still be here for a moment (its 'error'/'end'
     // event not yet run): never write to one that already failed.
-    if (lane.client && !usable(lane.client)) lane.client = null;
-    let client: CorkableClient;
+    if (lane.client && !writable(lane.client)) lane.client = null;
+    let client: pg.Client;
     try {
       client = lane.client ?? (await connect(lane));
     } catch (e) {
       for (const item of batch) item.reject(e);
       return;
     }
-    const stream = client.connection?.stream;
-    stream?.cork?.();
-    try {
-      const failed = (e: unknown) => {
-        // The server ended the session (FATAL, e.g. terminated by an administrator or shutting
-        // down) or the socket broke: nothing more may be written to this connection.
-        if (isConnectionLoss(e) && lane.client === client) lane.client = null;
-        return Promise.reject(e);
-      };
+    const failed = (e: unknown) => {
+      // The server ended the session (FATAL, e.g. terminated by an administrator or shutting
+      // down) or the socket broke: nothing more may be written to this connection.
+      if (isConnectionLoss(e) && lane.client === client) lane.client = null;
+      return Promise.reject(e);
+    };
+    corked(client, () => {
       for (const item of batch) client.query(item.q).then(item.resolve, (e: unknown) => failed(e).catch(item.reject));
-    } finally {
-      stream?.uncork?.();
-    }
+    });
   };
 
   return {
@@ -170,11 +167,6 @@ function createPipeline(config: pg.PoolConfig): Pipeline {
       );
     },
   };
-}
-
-function usable(c: pg.Client): boolean {
-  const internals = c as unknown as { _queryable?: boolean; _ending?: boolean; connection?: { stream?: { destroyed?: boolean } } };
-  return internals._queryable !== false && internals._ending !== true && internals.connection?.stream?.destroyed !== true;
 }
 
 function hash(s: string): number {

@@ -94,31 +94,39 @@ describe("targets", () => {
     ledgerViolations: 0,
   });
 
+  const soak = (mbs: number[]) => ({ seconds: 120, concurrency: 32, rps: 1000, errors: 0, rssMb: mbs.map((mb, i): [number, number] => [i * 5, mb]) });
+
   it("passes and fails on the documented thresholds", () => {
     const ok = evaluateTargets(
-      { "direct.chat.c1": phase(1, 1), "tollgate.chat.c1": phase(3.9, 1), "noop.c32": phase(1, 1000), "tollgate.chat.c32": phase(1, 700) },
-      holds(1000),
+      { "direct.chat.c1": phase(1, 1), "tollgate.chat.c1": phase(2.5, 1), "portkey.chat.c32": phase(1, 1000), "tollgate.chat.c32": phase(15, 1500) },
+      holds(5000),
+      { soak: soak([200, 210, 220, 225, 222, 226]), uncaughtInServerLog: 0 },
     );
     expect(ok.map((t) => [t.id, t.pass])).toEqual([
+      ["throughput_c32_vs_portkey", true],
       ["added_p50_c1", true],
-      ["throughput_c32_vs_floor", true],
+      ["p99_c32", true],
       ["holds_per_sec_hot_account", true],
+      ["rss_after_soak", true],
+      ["no_uncaught_exceptions", true],
       ["tollgate_error_free", true],
     ]);
     const bad = evaluateTargets(
-      { "direct.chat.c1": phase(1, 1), "tollgate.chat.c1": phase(4.1, 1), "noop.c32": phase(1, 1000), "tollgate.chat.c32": phase(1, 699, 3) },
-      holds(999),
+      { "direct.chat.c1": phase(1, 1), "tollgate.chat.c1": phase(2.6, 1), "portkey.chat.c32": phase(1, 1000), "tollgate.chat.c32": phase(15.1, 1499, 3) },
+      holds(4999),
+      { soak: soak([200, 220, 240, 260, 280, 299]), uncaughtInServerLog: 1 },
     );
     expect(bad.every((t) => !t.pass)).toBe(true);
     const skipped = evaluateTargets({ "tollgate.chat.c1": { skipped: "404" } }, { skipped: "x" });
     expect(skipped.every((t) => !t.pass && t.value === null)).toBe(true);
   });
 
-  it("reports where Tollgate sits between the no-op and the bare-proxy floors", () => {
-    const ctx = evaluateContext({ "noop.c32": phase(1, 1500), "proxyfloor.c32": phase(1, 1000), "tollgate.chat.c32": phase(1, 600) });
+  it("reports the route-handler path and the Next.js floor as INFO", () => {
+    const ctx = evaluateContext({ "portkey.chat.c32": phase(1, 1000), "routes.chat.c32": phase(1, 500), "direct.chat.c1": phase(1, 1), "routes.chat.c1": phase(3, 1), "noop.c32": phase(1, 1000), "tollgate.chat.c32": phase(1, 1500) });
     expect(ctx.map((c) => [c.id, c.value])).toEqual([
-      ["proxy_floor_c32_vs_floor", 0.667],
-      ["throughput_c32_vs_proxy_floor", 0.6],
+      ["route_handlers_c32_vs_portkey", 0.5],
+      ["route_handlers_added_p50_c1", 2],
+      ["fast_lane_c32_vs_next_noop", 1.5],
     ]);
     expect(evaluateContext({}).every((c) => c.value === null)).toBe(true);
   });

@@ -103,7 +103,13 @@ async function benchAccount(db: Db, label: string, opts: { customRpm?: number; c
   const { userId, accountId } = await createUserWithAccount(db, { email: `${label}@bench.tollgate.local`, name: label }, "system");
   await creditAccount(db, { accountId, kind: "grant", amountMicros: BENCH_CREDIT_MICROS, reason: "benchmark credits", actor: { kind: "system" } });
   if (opts.concurrency) await db.update(accounts).set({ concurrencyLimit: opts.concurrency }).where(eq(accounts.id, accountId));
-  const { key, plaintext } = await createKey(db, { accountId, actorUserId: userId, actorKind: "system" }, { name: `${label} key`, customRpm: opts.customRpm ?? null });
+  // Limits well past what the bench sends: the day quota, key concurrency and the tier's default
+  // daily spend cap would otherwise refuse a load test within seconds.
+  const { key, plaintext } = await createKey(
+    db,
+    { accountId, actorUserId: userId, actorKind: "system" },
+    { name: `${label} key`, customRpm: opts.customRpm ?? null, ...(opts.customRpm ? { customRpd: 1_000_000_000, customConcurrency: 10_000, dailySpendCapMicros: 1_000_000_000_000n } : {}) },
+  );
   return { accountId, keyId: key.id, key: plaintext };
 }
 

@@ -62,6 +62,10 @@ export interface RoundTrips {
 export interface HttpPhaseOptions {
   mockUrl: string;
   appUrl: string;
+  /** Portkey's gateway in front of the same mock (the peer). */
+  portkeyUrl?: string;
+  /** A second Tollgate with TOLLGATE_FAST_LANE=off: /api/v1 through the App Router (INFO). */
+  routesUrl?: string;
   gatewayKey: string;
   /** Keys of distinct accounts, one per worker, for the informative tollgate.chat.c32.spread phase. */
   spreadKeys: string[];
@@ -81,9 +85,14 @@ export interface HttpPhaseOptions {
 export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Record<string, PhaseOutcome>; roundTrips: Record<string, RoundTrips> }> {
   const direct = (stream: boolean) => chatTarget(`${o.mockUrl}/v1`, "bench-direct", stream);
   const tollgate = (stream: boolean) => chatTarget(`${o.appUrl}/api/v1`, o.gatewayKey, stream);
+  const portkey: HttpTarget | null = o.portkeyUrl
+    ? {
+        ...chatTarget(`${o.portkeyUrl}/v1`, "bench-portkey", false),
+        headers: { authorization: "Bearer bench-portkey", "content-type": "application/json", "x-portkey-provider": "openai", "x-portkey-custom-host": `${o.mockUrl}/v1` },
+      }
+    : null;
+  const routes = o.routesUrl ? chatTarget(`${o.routesUrl}/api/v1`, o.gatewayKey, false) : null;
   const noop: HttpTarget = { url: `${o.appUrl}/api/noop`, method: "POST", headers: { "content-type": "application/json" }, body: chatBody(false), validate: validateNoop };
-  // Informative second floor: a bare proxy route (app/api/noop/proxy) — no key, limit or ledger.
-  const proxyFloor: HttpTarget = { ...noop, url: `${o.appUrl}/api/noop/proxy`, validate: validateChat };
 
   const tollgateProblem = (await probe(tollgate(false))) ?? (await probe(tollgate(true)));
   if (tollgateProblem) o.log(`Tollgate phases skipped: ${tollgateProblem}`);
@@ -92,25 +101,27 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
   // the first few thousand calls, so without this the first phase through each route (noop.c1,
   // tollgate.chat.c1) would be charged for JIT compilation that later phases get for free.
   if (o.serverWarmupS > 0) {
-    const routes = tollgateProblem ? [noop, proxyFloor] : [noop, proxyFloor, tollgate(false), tollgate(true)];
-    const slice = (o.serverWarmupS * 1000) / (routes.length * 2);
-    o.log(`server warm-up (${o.serverWarmupS}s over ${routes.length} routes, not measured)…`);
+    const warm = [noop, ...(tollgateProblem ? [] : [tollgate(false), tollgate(true)]), ...(portkey ? [portkey] : []), ...(routes && !tollgateProblem ? [routes] : [])];
+    const slice = (o.serverWarmupS * 1000) / (warm.length * 2);
+    o.log(`server warm-up (${o.serverWarmupS}s over ${warm.length} routes, not measured)…`);
     // Heavy load first: the light one last leaves the database calm for the c1 phases.
     for (const concurrency of [32, 1]) {
-      for (const route of routes) await runLoad(route, { concurrency, durationMs: slice, warmupMs: 0 });
+      for (const route of warm) await runLoad(route, { concurrency, durationMs: slice, warmupMs: 0 });
     }
   }
 
   type Target = HttpTarget | ((worker: number) => HttpTarget);
   const plan: [string, Target, number, boolean][] = [];
   for (const c of [1, 32]) {
-    plan.push([`noop.c${c}`, noop, c, false]);
-    plan.push([`proxyfloor.c${c}`, proxyFloor, c, false]);
     plan.push([`direct.chat.c${c}`, direct(false), c, false]);
     plan.push([`tollgate.chat.c${c}`, tollgate(false), c, true]);
+    if (portkey) plan.push([`portkey.chat.c${c}`, portkey, c, false]);
+    if (routes) plan.push([`routes.chat.c${c}`, routes, c, true]);
     plan.push([`direct.stream.c${c}`, direct(true), c, false]);
     plan.push([`tollgate.stream.c${c}`, tollgate(true), c, true]);
   }
+  // Next.js's own floor on this machine (INFO): a no-op App Router route.
+  plan.push([`noop.c32`, noop, 32, false]);
   // Not a target: the same load spread over 32 accounts shows how much the single hot account
   // (its row lock, taken by every hold and settlement) limits the c32 numbers.
   if (o.spreadKeys.length) {
@@ -171,6 +182,11 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
     if (!viaTollgate) delete cpu.postgres;
     if (name.startsWith("direct.")) delete cpu.server;
     if (name.startsWith("noop.")) delete cpu.mock;
+    // Those run in processes the sampler does not watch (Portkey, the route-handler server).
+    if (name.startsWith("portkey.") || name.startsWith("routes.")) {
+      delete cpu.server;
+      delete cpu.postgres;
+    }
     results[name] = { ...r, cpuMsPerRequest: cpu };
     o.log(`${name}: ${r.rps} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  errors ${r.errors}${r.errors ? ` e.g. ${r.errorSamples[0]}` : ""}  cpu ms/req ${JSON.stringify(cpu)}`);
     if (viaTollgate && (o.proxies.pg || o.proxies.redis)) {

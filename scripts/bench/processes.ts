@@ -137,6 +137,59 @@ export async function startMockProcess(logFile: string): Promise<Child & { url: 
   return { ...wrap(proc), url };
 }
 
+/**
+ * Tollgate as `npm start` runs it (scripts/server.ts: the fast lane in front of Next.js), on the
+ * bench build. `fastLane: false` serves /api/v1 through the App Router route handlers instead.
+ */
+export async function startTollgateProcess(env: NodeJS.ProcessEnv, logFile: string, opts: { fastLane: boolean; workers?: string; nodeArgs?: string[] }): Promise<Child & { url: string }> {
+  const port = await freePort();
+  const childEnv: NodeJS.ProcessEnv = {
+    ...env,
+    NODE_ENV: "production",
+    NEXT_DIST_DIR: BENCH_DIST_DIR,
+    PORT: String(port),
+    APP_URL: `http://127.0.0.1:${port}`,
+    NEXTAUTH_URL: `http://127.0.0.1:${port}`,
+    TOLLGATE_FAST_LANE: opts.fastLane ? "on" : "off",
+    ...(opts.workers ? { TOLLGATE_WORKERS: opts.workers } : {}),
+  };
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", "scripts/server.ts"], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const out = logStream(logFile);
+  proc.stdout!.pipe(out);
+  proc.stderr!.pipe(out);
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/api/v1/health`, proc, 90_000, logFile);
+  return { ...wrap(proc), url };
+}
+
+/**
+ * Portkey's open-source gateway, the bench's peer. Its start-server.js listens on `--port=N`
+ * (it reads PORT into its config but binds the port from the command line), and needs nothing
+ * from its postinstall step (patch-package) for plain OpenAI-compatible proxying.
+ */
+export async function startPortkeyProcess(logFile: string): Promise<Child & { url: string }> {
+  const port = await freePort();
+  const script = createRequire(import.meta.url).resolve("@portkey-ai/gateway/build/start-server.js");
+  const proc = spawn(process.execPath, [script, `--port=${port}`, "--headless"], { env: { ...process.env, PORT: String(port), NODE_ENV: "production" }, stdio: ["ignore", "pipe", "pipe"] });
+  const out = logStream(logFile);
+  proc.stdout!.pipe(out);
+  proc.stderr!.pipe(out);
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/`, proc, 60_000, logFile);
+  return { ...wrap(proc), url };
+}
+
+/** Resident set size of a process (MB), from /proc. */
+export function rssMb(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Math.round(Number(m[1]) / 102.4) / 10 : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function startNextProcess(env: NodeJS.ProcessEnv, logFile: string, nodeArgs: string[] = []): Promise<Child & { url: string }> {
   const port = await freePort();
   const childEnv: NodeJS.ProcessEnv = {

@@ -18,46 +18,87 @@ export const isRun = (p: PhaseOutcome | undefined): p is PhaseResult => Boolean(
 
 const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
 
-export function evaluateTargets(http: Record<string, PhaseOutcome>, holdsHot: HoldsResult | { skipped: string } | undefined): TargetResult[] {
+export interface SoakResult {
+  seconds: number;
+  concurrency: number;
+  rps: number;
+  errors: number;
+  /** [seconds since start, RSS MB] of the Tollgate server process. */
+  rssMb: [number, number][];
+}
+
+export interface ExtraChecks {
+  soak?: SoakResult | { skipped: string };
+  /** Lines of the server logs that report an uncaught exception or unhandled rejection. */
+  uncaughtInServerLog?: number;
+}
+
+/** RSS after the soak, and its growth over the soak's second half (flat: < 10 % of the total). */
+export function soakVerdict(s: SoakResult): { finalMb: number; growthMb: number; flat: boolean } | null {
+  if (s.rssMb.length < 4) return null;
+  const finalMb = s.rssMb[s.rssMb.length - 1][1];
+  const mid = s.rssMb[Math.floor(s.rssMb.length / 2)][1];
+  const growthMb = round(finalMb - mid, 1);
+  return { finalMb, growthMb, flat: growthMb < Math.max(15, finalMb * 0.1) };
+}
+
+export function evaluateTargets(http: Record<string, PhaseOutcome>, holdsHot: HoldsResult | { skipped: string } | undefined, extra: ExtraChecks = {}): TargetResult[] {
   const out: TargetResult[] = [];
   const direct1 = http["direct.chat.c1"];
   const tg1 = http["tollgate.chat.c1"];
-  const floor32 = http["noop.c32"];
   const tg32 = http["tollgate.chat.c32"];
+  const pk32 = http["portkey.chat.c32"];
+
+  const ratio = isRun(pk32) && isRun(tg32) && pk32.rps > 0 ? round(tg32.rps / pk32.rps, 3) : null;
+  out.push({
+    id: "throughput_c32_vs_portkey",
+    description: "Tollgate non-streaming req/s ÷ Portkey's gateway req/s at concurrency 32, same mock, measured side by side (goal ≥ 2.0)",
+    target: "≥ 1.5 (goal 2.0)",
+    value: ratio,
+    unit: "ratio",
+    pass: ratio !== null && ratio >= 1.5,
+    note: ratio === null ? "not measured" : `${isRun(tg32) ? tg32.rps : "?"} vs ${isRun(pk32) ? pk32.rps : "?"} req/s${ratio >= 2 ? "; goal met" : "; goal 2.0 missed"}`,
+  });
 
   const added = isRun(direct1) && isRun(tg1) ? round(tg1.latencyMs.p50 - direct1.latencyMs.p50, 3) : null;
   out.push({
     id: "added_p50_c1",
-    description: "Latency Tollgate adds at concurrency 1 (non-streaming p50, Tollgate − direct to mock)",
-    target: "≤ 3 ms",
+    description: "Latency Tollgate adds at concurrency 1 (non-streaming p50, Tollgate − direct to mock; goal ≤ 1.0 ms)",
+    target: "≤ 1.5 ms (goal 1.0)",
     value: added,
     unit: "ms",
-    pass: added !== null && added <= 3,
-    note: added === null ? "not measured (Tollgate phase skipped)" : undefined,
+    pass: added !== null && added <= 1.5,
+    note: added === null ? "not measured (Tollgate phase skipped)" : added <= 1 ? "goal met" : "goal 1.0 ms missed",
   });
 
-  const ratio = isRun(floor32) && isRun(tg32) && floor32.rps > 0 ? round(tg32.rps / floor32.rps, 3) : null;
-  out.push({
-    id: "throughput_c32_vs_floor",
-    description: "Tollgate non-streaming req/s at concurrency 32 as a share of the no-op Next.js route (framework floor)",
-    target: "≥ 0.70",
-    value: ratio,
-    unit: "ratio",
-    pass: ratio !== null && ratio >= 0.7,
-    note: ratio === null ? "not measured" : `${isRun(tg32) ? tg32.rps : "?"} req/s vs floor ${isRun(floor32) ? floor32.rps : "?"} req/s`,
-  });
+  const p99 = isRun(tg32) ? tg32.latencyMs.p99 : null;
+  out.push({ id: "p99_c32", description: "Tollgate non-streaming p99 latency at concurrency 32", target: "≤ 15 ms", value: p99, unit: "ms", pass: p99 !== null && p99 <= 15 });
 
   const holds = holdsHot && !("skipped" in holdsHot) ? holdsHot.holdsPerSec : null;
+  out.push({ id: "holds_per_sec_hot_account", description: "placeHold throughput on one hot account (32 concurrent callers)", target: "≥ 5000 /s", value: holds, unit: "holds/s", pass: holds !== null && holds >= 5000 });
+
+  const soak = extra.soak && !("skipped" in extra.soak) ? extra.soak : null;
+  const verdict = soak ? soakVerdict(soak) : null;
   out.push({
-    id: "holds_per_sec_hot_account",
-    description: "placeHold throughput on one hot account (32 concurrent callers)",
-    target: "≥ 1000 /s",
-    value: holds,
-    unit: "holds/s",
-    pass: holds !== null && holds >= 1000,
+    id: "rss_after_soak",
+    description: "Tollgate server RSS after a c32 soak (non-streaming), and flat over its second half",
+    target: "< 300 MB, flat",
+    value: verdict ? verdict.finalMb : null,
+    unit: "MB",
+    pass: verdict !== null && verdict.finalMb < 300 && verdict.flat,
+    note: verdict && soak ? `${soak.seconds} s at ${soak.rps} req/s; +${verdict.growthMb} MB over the second half; ${soak.errors} errors` : "not measured",
   });
 
-  const tgPhases = Object.entries(http).filter(([k]) => k.startsWith("tollgate."));
+  out.push({
+    id: "no_uncaught_exceptions",
+    description: "No uncaught exception or unhandled rejection in the server logs during the bench",
+    target: "0",
+    value: extra.uncaughtInServerLog ?? null,
+    unit: "lines",
+    pass: extra.uncaughtInServerLog === 0,
+  });
+
+  const tgPhases = Object.entries(http).filter(([k]) => k.startsWith("tollgate.") || k.startsWith("routes."));
   const errors = tgPhases.reduce((n, [, p]) => n + (isRun(p) ? p.errors : 0), 0);
   const allRan = tgPhases.length > 0 && tgPhases.every(([, p]) => isRun(p));
   out.push({
@@ -79,30 +120,40 @@ export interface ContextResult {
   note?: string;
 }
 
-/** Not targets: ratios that say where Tollgate's cost sits between the two floors. */
+/** Not targets: the route-handler path and the framework floor, for comparison. */
 export function evaluateContext(http: Record<string, PhaseOutcome>): ContextResult[] {
   const rps = (name: string) => {
     const p = http[name];
     return isRun(p) && p.rps > 0 ? p.rps : null;
   };
+  const p50 = (name: string) => {
+    const p = http[name];
+    return isRun(p) ? p.latencyMs.p50 : null;
+  };
   const ratio = (a: number | null, b: number | null) => (a !== null && b !== null ? round(a / b, 3) : null);
-  const noop = rps("noop.c32");
-  const proxy = rps("proxyfloor.c32");
-  const tg = rps("tollgate.chat.c32");
+  const routes = rps("routes.chat.c32");
+  const pk = rps("portkey.chat.c32");
+  const r1 = p50("routes.chat.c1");
+  const d1 = p50("direct.chat.c1");
   return [
     {
-      id: "proxy_floor_c32_vs_floor",
-      description: "A bare proxy route (read + parse the body, forward to the mock, parse and return the answer; no key, limit or ledger) as a share of the no-op route, concurrency 32",
-      value: ratio(proxy, noop),
+      id: "route_handlers_c32_vs_portkey",
+      description: "/api/v1 through the App Router route handlers (TOLLGATE_FAST_LANE=off) ÷ Portkey, concurrency 32",
+      value: ratio(routes, pk),
       unit: "ratio",
-      note: proxy !== null && noop !== null ? `${proxy} vs ${noop} req/s` : "not measured",
+      note: routes !== null && pk !== null ? `${routes} vs ${pk} req/s` : "not measured",
     },
     {
-      id: "throughput_c32_vs_proxy_floor",
-      description: "Tollgate non-streaming req/s as a share of the bare proxy route: the cost of the gateway's own work (auth, limits, hold, settlement, log)",
-      value: ratio(tg, proxy),
+      id: "route_handlers_added_p50_c1",
+      description: "Latency the route-handler path adds at concurrency 1 (p50 − direct)",
+      value: r1 !== null && d1 !== null ? round(r1 - d1, 3) : null,
+      unit: "ms",
+    },
+    {
+      id: "fast_lane_c32_vs_next_noop",
+      description: "Tollgate (fast lane, full billed path) ÷ a no-op Next.js route handler, concurrency 32",
+      value: ratio(rps("tollgate.chat.c32"), rps("noop.c32")),
       unit: "ratio",
-      note: tg !== null && proxy !== null ? `${tg} vs ${proxy} req/s` : "not measured",
     },
   ];
 }
