@@ -31,7 +31,7 @@ const ITEMS: (NavItem & { permission?: Permission })[] = [
 const STAFF_ITEMS: NavItem[] = [
   { href: "/staff/accounts", label: "Accounts" },
   { href: "/staff/disputes", label: "Dispute queue" },
-  { href: "/staff/models", label: "Model prices" },
+  { href: "/staff/models", label: "Models" },
   { href: "/staff/audit", label: "Audit log" },
   { href: "/staff/overage", label: "Overage" },
 ];

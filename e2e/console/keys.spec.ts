@@ -50,7 +50,8 @@ test("create, edit, rotate and revoke a key", async ({ page, request }) => {
   await edit.getByRole("button", { name: "Save changes" }).click();
   await expect(edit).toBeHidden();
   await expect(row).toContainText("professional");
-  await expect(row).toContainText("Daily: no cap");
+  await expect(row).toContainText("Daily: $15.00 (tier default)");
+  await expect(row).toContainText("120/min · 10,000/day · 10 concurrent");
   const limited = await request.post("/api/v1/chat/completions", call(key));
   expect(limited.headers()["x-ratelimit-limit"]).toBe("120");
 

@@ -41,21 +41,27 @@ test("staff: accounts, credit grant, model prices, audit log, all-accounts CSV",
   await expect(page.getByText("Credits expiring soon")).toBeVisible();
   await shot(page, "overview-expiring");
 
-  // Model prices: validated, then saved and audited.
+  // Model prices: scheduled with notice (validated; forced when sooner), then audited.
   await staff.goto("/staff/models");
-  const model = staff.getByRole("form", { name: "Edit mock-embed" });
-  await model.getByLabel("Input µUSD / Mtok", { exact: true }).fill("-5");
-  await model.getByRole("button", { name: "Save mock-embed" }).click();
-  await expect(model.locator("#model-mock-embed-in-error")).toContainText("cannot be negative");
-  await model.getByLabel("Input µUSD / Mtok", { exact: true }).fill("25000");
-  await model.getByRole("button", { name: "Save mock-embed" }).click();
-  await expect(model.getByText(/^Saved\./)).toBeVisible();
+  const model = staff.getByRole("form", { name: "Schedule a price for mock-embed" });
+  await model.getByLabel("Input USD / Mtok", { exact: true }).fill("-5");
+  await model.getByLabel("Output USD / Mtok", { exact: true }).fill("0");
+  await model.getByLabel("Effective from (UTC)").fill(new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10));
+  await model.getByRole("button", { name: "Schedule price" }).click();
+  await expect(model.locator("#price-mock-embed-in-error")).toContainText("USD per million tokens");
+  await model.getByLabel("Input USD / Mtok", { exact: true }).fill("0.025");
+  await model.getByRole("button", { name: "Schedule price" }).click();
+  await expect(model.locator("#price-mock-embed-effective-error")).toContainText("14 days");
+  await model.getByLabel("Less than 14 days' notice").check();
+  await model.getByRole("button", { name: "Schedule price" }).click();
+  await expect(model.getByText(/^Scheduled;/)).toBeVisible();
+  await expect(staff.getByRole("list", { name: "Scheduled prices of mock-embed" })).toContainText("$0.025 in");
   await shot(staff, "staff-models");
 
   await staff.goto("/staff/audit?action=staff.");
   await expect(staff.getByRole("table", { name: "Audit log" })).toContainText("staff.grant");
   await staff.goto("/staff/audit?action=model.");
-  await expect(staff.getByRole("table", { name: "Audit log" })).toContainText("model.update");
+  await expect(staff.getByRole("table", { name: "Audit log" })).toContainText("model.price.schedule");
   await shot(staff, "staff-audit");
 
   await staff.goto("/staff/accounts");

@@ -21,9 +21,13 @@ import {
   schedulePriceSchema,
   setModelSchema,
   type AddModelInput,
+  type AddModelValues,
   type DeprecateModelInput,
+  type DeprecateModelValues,
   type SchedulePriceInput,
+  type SchedulePriceValues,
   type SetModelInput,
+  type SetModelValues,
 } from "./schemas";
 
 const DAY_MS = 86_400_000;
@@ -61,8 +65,12 @@ async function lockModel(tx: DbOrTx, id: string): Promise<ModelRow> {
   return m;
 }
 
-export async function addModel(db: DbOrTx, actor: CatalogueActor, input: Raw<AddModelInput>, now = new Date()): Promise<ModelRow> {
-  const v = parse(addModelSchema, input);
+export function addModel(db: DbOrTx, actor: CatalogueActor, input: Raw<AddModelInput>, now = new Date()): Promise<ModelRow> {
+  return applyAddModel(db, actor, parse(addModelSchema, input), now);
+}
+
+/** addModel with input already checked by addModelSchema (server actions validate first). */
+export async function applyAddModel(db: DbOrTx, actor: CatalogueActor, v: AddModelValues, now = new Date()): Promise<ModelRow> {
   await authorizeActor(db, actor);
   const row = await db.transaction(async (tx) => {
     const [created] = await tx
@@ -91,8 +99,11 @@ export async function addModel(db: DbOrTx, actor: CatalogueActor, input: Raw<Add
   return row;
 }
 
-export async function setModel(db: DbOrTx, actor: CatalogueActor, input: Raw<SetModelInput>, now = new Date()): Promise<ModelRow> {
-  const v = parse(setModelSchema, input);
+export function setModel(db: DbOrTx, actor: CatalogueActor, input: Raw<SetModelInput>, now = new Date()): Promise<ModelRow> {
+  return applySetModel(db, actor, parse(setModelSchema, input), now);
+}
+
+export async function applySetModel(db: DbOrTx, actor: CatalogueActor, v: SetModelValues, now = new Date()): Promise<ModelRow> {
   await authorizeActor(db, actor);
   const row = await db.transaction(async (tx) => {
     const before = await lockModel(tx, v.id);
@@ -125,8 +136,11 @@ export function disableModel(db: DbOrTx, actor: CatalogueActor, id: string, now 
  * replacement. Re-deprecating keeps the original deprecation date and may move the sunset.
  * Accounts that used the model in the last 30 days are notified in the same transaction.
  */
-export async function deprecateModel(db: DbOrTx, actor: CatalogueActor, input: Raw<DeprecateModelInput>, now = new Date()): Promise<{ model: ModelRow; notified: number }> {
-  const v = parse(deprecateModelSchema, input);
+export function deprecateModel(db: DbOrTx, actor: CatalogueActor, input: Raw<DeprecateModelInput>, now = new Date()): Promise<{ model: ModelRow; notified: number }> {
+  return applyDeprecation(db, actor, parse(deprecateModelSchema, input), now);
+}
+
+export async function applyDeprecation(db: DbOrTx, actor: CatalogueActor, v: DeprecateModelValues, now = new Date()): Promise<{ model: ModelRow; notified: number }> {
   await authorizeActor(db, actor);
   if (v.replacementId === v.id) throw new AppError("INVALID_REQUEST", "A model cannot replace itself.", { param: "replacementId" });
   if (v.sunset.getTime() <= now.getTime()) throw new AppError("INVALID_REQUEST", "The sunset must be in the future.", { param: "sunset" });
@@ -178,8 +192,11 @@ export type ScheduledPriceRow = typeof modelPrices.$inferSelect;
  * Schedules a new price from `effective` on: at least MIN_PRICE_NOTICE_DAYS out unless forced
  * (the audit row says it was). Customers who used the model in the last 30 days are notified.
  */
-export async function schedulePrice(db: DbOrTx, actor: CatalogueActor, input: Raw<SchedulePriceInput>, now = new Date()): Promise<{ price: ScheduledPriceRow; notified: number }> {
-  const v = parse(schedulePriceSchema, input);
+export function schedulePrice(db: DbOrTx, actor: CatalogueActor, input: Raw<SchedulePriceInput>, now = new Date()): Promise<{ price: ScheduledPriceRow; notified: number }> {
+  return applySchedulePrice(db, actor, parse(schedulePriceSchema, input), now);
+}
+
+export async function applySchedulePrice(db: DbOrTx, actor: CatalogueActor, v: SchedulePriceValues, now = new Date()): Promise<{ price: ScheduledPriceRow; notified: number }> {
   await authorizeActor(db, actor);
   const early = v.effective.getTime() - now.getTime() < MIN_PRICE_NOTICE_DAYS * DAY_MS;
   if (early && !v.force) {

@@ -57,6 +57,7 @@ export const addModelSchema = z
   })
   .refine((v) => v.maxOutputTokens <= v.contextWindow, { message: "Max output tokens cannot exceed the context window", path: ["maxOutputTokens"] });
 export type AddModelInput = z.input<typeof addModelSchema>;
+export type AddModelValues = z.output<typeof addModelSchema>;
 
 /** Everything but prices (those are scheduled, with notice: schedulePriceSchema). */
 export const setModelSchema = z
@@ -69,6 +70,7 @@ export const setModelSchema = z
   })
   .refine((v) => v.upstreamModel !== undefined || v.contextWindow !== undefined || v.maxOutputTokens !== undefined || v.enabled !== undefined, "Nothing to change");
 export type SetModelInput = z.input<typeof setModelSchema>;
+export type SetModelValues = z.output<typeof setModelSchema>;
 
 export const deprecateModelSchema = z.object({
   id: modelIdSchema,
@@ -77,6 +79,7 @@ export const deprecateModelSchema = z.object({
   force: boolish.default(false),
 });
 export type DeprecateModelInput = z.input<typeof deprecateModelSchema>;
+export type DeprecateModelValues = z.output<typeof deprecateModelSchema>;
 
 export const schedulePriceSchema = z.object({
   id: modelIdSchema,
@@ -87,5 +90,6 @@ export const schedulePriceSchema = z.object({
   force: boolish.default(false),
 });
 export type SchedulePriceInput = z.input<typeof schedulePriceSchema>;
+export type SchedulePriceValues = z.output<typeof schedulePriceSchema>;
 
 export const priceIdSchema = z.string().regex(/^mpr_[0-9A-Za-z]{1,64}$/, "Not a scheduled price id");

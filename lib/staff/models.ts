@@ -1,49 +1,27 @@
-// Staff editor for the models table (prices are micro-USD per million tokens).
-import { asc, eq } from "drizzle-orm";
-import { models } from "@/db/schema";
+// The staff view of the catalogue: every model (enabled or not) with its upcoming scheduled
+// prices. Changes go through lib/models (the same functions as the CLI).
+import { asc, isNull } from "drizzle-orm";
+import { modelPrices, models } from "@/db/schema";
 import type { DbOrTx } from "@/lib/db";
-import { writeAudit } from "@/lib/audit";
-import { AppError } from "@/lib/errors";
 import { requireStaff } from "@/lib/accounts/authorize";
-import { invalidateModels } from "@/lib/models";
-import type { ModelUpdateInput } from "./schemas";
+import { normaliseSchedule, withPriceAt, type ScheduledPrice } from "@/lib/models/prices";
 
 export type ModelRow = typeof models.$inferSelect;
 
-export async function listModelsForStaff(db: DbOrTx, ctx: { userId: string }): Promise<ModelRow[]> {
-  await requireStaff(db, ctx.userId);
-  return db.select().from(models).orderBy(asc(models.id));
+export interface StaffModel extends ModelRow {
+  /** Prices scheduled after `now`, soonest first (the row itself carries the price in force). */
+  upcoming: ScheduledPrice[];
 }
 
-export async function updateModel(db: DbOrTx, ctx: { userId: string }, input: ModelUpdateInput, now = new Date()): Promise<ModelRow> {
+export async function listModelsForStaff(db: DbOrTx, ctx: { userId: string }, now = new Date()): Promise<StaffModel[]> {
   await requireStaff(db, ctx.userId);
-  if (input.maxOutputTokens > input.contextWindow) {
-    throw new AppError("INVALID_REQUEST", "Max output tokens cannot exceed the context window.", { param: "maxOutputTokens" });
-  }
-  const updated = await db.transaction(async (tx) => {
-    const [before] = await tx.select().from(models).where(eq(models.id, input.id)).for("update").limit(1);
-    if (!before) throw new AppError("NOT_FOUND", "Model not found.");
-    const [after] = await tx
-      .update(models)
-      .set({
-        inputPriceMicrosPerMtok: input.inputPriceMicrosPerMtok,
-        outputPriceMicrosPerMtok: input.outputPriceMicrosPerMtok,
-        cachedInputPriceMicrosPerMtok: input.cachedInputPriceMicrosPerMtok,
-        contextWindow: input.contextWindow,
-        maxOutputTokens: input.maxOutputTokens,
-        enabled: input.enabled,
-        updatedAt: now,
-      })
-      .where(eq(models.id, input.id))
-      .returning();
-    const changed: Record<string, { from: unknown; to: unknown }> = {};
-    for (const k of ["inputPriceMicrosPerMtok", "outputPriceMicrosPerMtok", "cachedInputPriceMicrosPerMtok", "contextWindow", "maxOutputTokens", "enabled"] as const) {
-      if (String(before[k]) !== String(after[k])) changed[k] = { from: before[k], to: after[k] };
-    }
-    await writeAudit(tx, { actorUserId: ctx.userId, actorKind: "staff", action: "model.update", targetType: "model", targetId: input.id, data: { changed } });
-    return after;
+  const [rows, prices] = await Promise.all([
+    db.select().from(models).orderBy(asc(models.id)),
+    db.select().from(modelPrices).where(isNull(modelPrices.cancelledAt)).orderBy(asc(modelPrices.effectiveAt)),
+  ]);
+  const schedule = normaliseSchedule(prices);
+  return rows.map((m) => {
+    const own = schedule.filter((p) => p.modelId === m.id);
+    return { ...withPriceAt(m, own, now), upcoming: own.filter((p) => p.effectiveAt.getTime() > now.getTime()) };
   });
-  // This instance sees the new price at once; others within the catalogue's cache TTL.
-  invalidateModels();
-  return updated;
 }

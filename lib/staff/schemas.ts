@@ -13,23 +13,6 @@ export const grantSchema = z.object({
 });
 export type GrantInput = z.output<typeof grantSchema>;
 
-/** Prices are micro-USD per million tokens, typed as whole numbers. */
-const priceSchema = z.coerce
-  .bigint({ error: "Enter a whole number of micro-USD" })
-  .refine((v) => v >= BigInt(0), "Prices cannot be negative")
-  .refine((v) => v <= BigInt(1_000_000_000_000), "That price is implausibly high (over $1,000,000 per Mtok)");
-
-export const modelUpdateSchema = z.object({
-  id: z.string({ error: "Missing model" }).min(1).max(200),
-  inputPriceMicrosPerMtok: priceSchema,
-  outputPriceMicrosPerMtok: priceSchema,
-  cachedInputPriceMicrosPerMtok: z.preprocess((v) => (v === "" || v === undefined ? null : v), priceSchema.nullable()),
-  contextWindow: z.coerce.number({ error: "Enter a number" }).int("Whole tokens only").min(1, "Must be at least 1").max(100_000_000),
-  maxOutputTokens: z.coerce.number({ error: "Enter a number" }).int("Whole tokens only").min(1, "Must be at least 1").max(10_000_000),
-  enabled: z.preprocess((v) => v === true || v === "true" || v === "on", z.boolean()),
-});
-export type ModelUpdateInput = z.output<typeof modelUpdateSchema>;
-
 const accountIdSchema = z.string({ error: "Missing account" }).regex(/^acct_[0-9A-Za-z]{1,64}$/, "Not an account id");
 
 export const staffAccountStatusSchema = z

@@ -6,13 +6,14 @@ import { apiKeys, models, notifications } from "@/db/schema";
 import { markNotificationsReadAction } from "@/app/(console)/actions";
 import { completeSimulatedPaymentAction, setLowBalanceThresholdAction, startTopUpAction } from "@/app/(console)/billing/actions";
 import { createKeyAction, revokeKeyAction, rotateKeyAction, updateKeyAction } from "@/app/(console)/keys/actions";
-import { grantCreditsAction, updateModelAction } from "@/app/(console)/staff/actions";
+import { grantCreditsAction } from "@/app/(console)/staff/actions";
+import { addModelAction, deprecateModelAction, schedulePriceAction, setModelAction } from "@/app/(console)/staff/models/actions";
 import { listLedgerEntries } from "@/lib/accounts/ledger";
 import { listNotifications, markNotificationsRead, unreadNotificationCount } from "@/lib/accounts/notifications";
 import { getOverview } from "@/lib/accounts/overview";
 import { newId, randomBase62 } from "@/lib/ids";
 import { seedModels } from "@/lib/models";
-import { getAccountForStaff, grantCredits, listAudit, listModelsForStaff, searchAccounts, updateModel } from "@/lib/staff";
+import { getAccountForStaff, grantCredits, listAudit, listModelsForStaff, searchAccounts } from "@/lib/staff";
 import { getRequest, listRequests, usageSummary } from "@/lib/usage";
 import { createTestDb, type TestDb } from "../helpers/db";
 import { addMember, balance, charge, codeOf, count, expectLedgerOk, fund, makeAccount, makeUser, USD } from "./fixtures";
@@ -188,10 +189,12 @@ describe("staff area", () => {
     expect(refused).toEqual(Array(5).fill("FORBIDDEN"));
     expect(await grantCreditsAction.runAs({ userId: a.ownerId }, { ...grant, amountUsd: "1" })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
     const [before] = await t.db.select().from(models).where(eq(models.id, "mock-small"));
-    const update = { id: "mock-small", inputPriceMicrosPerMtok: "1", outputPriceMicrosPerMtok: "1", contextWindow: "1000", maxOutputTokens: "10", enabled: "true" };
-    expect(await updateModelAction.runAs({ userId: a.ownerId }, update)).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+    const update = { id: "mock-small", contextWindow: "1000", maxOutputTokens: "10", enabled: "false" };
+    expect(await setModelAction.runAs({ userId: a.ownerId }, update)).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+    const price = { id: "mock-small", inputUsdPerMtok: "0.000001", outputUsdPerMtok: "0", effective: "2099-01-01" };
+    expect(await schedulePriceAction.runAs({ userId: a.ownerId }, price)).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
     const [after] = await t.db.select().from(models).where(eq(models.id, "mock-small"));
-    expect(after.inputPriceMicrosPerMtok).toBe(before.inputPriceMicrosPerMtok);
+    expect(after).toEqual(before);
     expect(await balance(t.db, a.accountId)).toBe(0n);
   });
 
@@ -217,19 +220,40 @@ describe("staff area", () => {
     expect((await searchAccounts(t.db, { userId: staff.userId }, { q: "acc-grant" })).rows.map((r) => r.id)).toContain(a.accountId);
   });
 
-  it("validates and audits model price edits", async () => {
+  it("validates and audits catalogue changes made in the staff area", async () => {
     const staff = await makeUser(t.db, { tag: "staff", isStaff: true });
     await seedModels(t.db);
-    const base = { id: "mock-large", inputPriceMicrosPerMtok: "3500000", outputPriceMicrosPerMtok: "15000000", contextWindow: "128000", maxOutputTokens: "8192", enabled: "true" };
-    for (const bad of [{ inputPriceMicrosPerMtok: "-1" }, { outputPriceMicrosPerMtok: "1.5" }, { maxOutputTokens: "0" }, { contextWindow: "abc" }]) {
-      expect(await updateModelAction.runAs({ userId: staff.userId }, { ...base, ...bad })).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
+    const add = { id: "staff-form-model", provider: "mock", upstreamModel: "mock-small", kind: "chat", inputUsdPerMtok: "0.5", outputUsdPerMtok: "1.5", contextWindow: "32000", maxOutputTokens: "4096" };
+    for (const bad of [{ inputUsdPerMtok: "-1" }, { outputUsdPerMtok: "1.1234567" }, { maxOutputTokens: "0" }, { contextWindow: "abc" }, { provider: "azure" }, { id: "bad id" }]) {
+      expect(await addModelAction.runAs({ userId: staff.userId }, { ...add, ...bad })).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
     }
-    expect(await codeOf(updateModel(t.db, { userId: staff.userId }, { ...base, inputPriceMicrosPerMtok: 1n, outputPriceMicrosPerMtok: 1n, cachedInputPriceMicrosPerMtok: null, contextWindow: 100, maxOutputTokens: 200, enabled: true }))).toBe("INVALID_REQUEST");
-    expect(await updateModelAction.runAs({ userId: staff.userId }, { ...base, id: "no-such-model" })).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
-    expect(await updateModelAction.runAs({ userId: staff.userId }, base)).toMatchObject({ ok: true });
-    const [m] = await t.db.select().from(models).where(eq(models.id, "mock-large"));
-    expect(m.inputPriceMicrosPerMtok).toBe(3_500_000n);
+    expect(await addModelAction.runAs({ userId: staff.userId }, add)).toMatchObject({ ok: true, data: { id: "staff-form-model" } });
+    expect(await addModelAction.runAs({ userId: staff.userId }, add)).toMatchObject({ ok: false, error: { code: "CONFLICT" } });
+    expect(await setModelAction.runAs({ userId: staff.userId }, { id: "staff-form-model", contextWindow: "100", maxOutputTokens: "200" })).toMatchObject({ ok: false, error: { code: "INVALID_REQUEST" } });
+    expect(await setModelAction.runAs({ userId: staff.userId }, { id: "no-such-model", enabled: "false" })).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+    expect(await setModelAction.runAs({ userId: staff.userId }, { id: "staff-form-model", upstreamModel: "mock-large", contextWindow: "64000", maxOutputTokens: "4096", enabled: "false" })).toMatchObject({ ok: true });
+    const [m] = await t.db.select().from(models).where(eq(models.id, "staff-form-model"));
+    expect(m).toMatchObject({ upstreamModel: "mock-large", contextWindow: 64000, enabled: false, inputPriceMicrosPerMtok: 500_000n });
+    // Price changes need notice (a field error the form shows next to the date), unless forced.
+    const soon = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+    expect(await schedulePriceAction.runAs({ userId: staff.userId }, { id: "staff-form-model", inputUsdPerMtok: "1", outputUsdPerMtok: "2", effective: soon })).toMatchObject({
+      ok: false,
+      error: { code: "INVALID_REQUEST", fieldErrors: { effective: [expect.stringContaining("14 days")] } },
+    });
+    expect(await schedulePriceAction.runAs({ userId: staff.userId }, { id: "staff-form-model", inputUsdPerMtok: "1", outputUsdPerMtok: "2", effective: soon, force: "true" })).toMatchObject({ ok: true });
+    expect(await deprecateModelAction.runAs({ userId: staff.userId }, { id: "staff-form-model", sunset: soon, replacementId: "mock-small" })).toMatchObject({
+      ok: false,
+      error: { code: "INVALID_REQUEST", fieldErrors: { sunset: [expect.stringContaining("30 days")] } },
+    });
+    const listed = (await listModelsForStaff(t.db, { userId: staff.userId })).find((x) => x.id === "staff-form-model")!;
+    expect(listed.upcoming.map((p) => p.inputPriceMicrosPerMtok)).toEqual([1_000_000n]);
     const audit = await listAudit(t.db, { userId: staff.userId }, { action: "model." });
-    expect(audit.rows[0]).toMatchObject({ action: "model.update", targetId: "mock-large", actorKind: "staff" });
+    expect(audit.rows.filter((r) => r.targetId === "staff-form-model").map((r) => [r.action, r.actorKind]).sort()).toEqual(
+      [
+        ["model.add", "staff"],
+        ["model.disable", "staff"],
+        ["model.price.schedule", "staff"],
+      ].sort(),
+    );
   });
 });

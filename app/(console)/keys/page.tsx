@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { ConfirmButton } from "@/components/forms/confirm-button";
 import { CreateKeyDialog } from "@/components/console/keys/create-key-dialog";
+import { KeyQuota } from "@/components/console/keys/key-quota";
 import { EditKeyDialog } from "@/components/console/keys/edit-key-dialog";
 import { RotateKeyDialog } from "@/components/console/keys/rotate-key-dialog";
 import { NoAccess } from "@/components/console/no-access";
@@ -45,7 +46,7 @@ export default async function KeysPage() {
     <div className="space-y-6">
       <PageHeader
         title="API keys"
-        description="Keys authenticate calls to /api/v1. Each key has a rate-limit tier and optional spending limits."
+        description="Keys authenticate calls to /api/v1. Each key has its tier's limits (see the pricing page) and optional spending limits of its own."
         actions={writable ? <CreateKeyDialog /> : null}
       />
       <Card>
@@ -78,9 +79,9 @@ export default async function KeysPage() {
                         {k.prefix}…{k.last4}
                       </code>
                     </Td>
-                    <Td className="capitalize">{k.customRpm ? `${k.customRpm} rpm (custom)` : k.tier}</Td>
+                    <Td className="capitalize">{k.tier}</Td>
                     <Td className="text-xs text-slate-700">
-                      <div>Daily: {k.dailySpendCapMicros !== null ? <Money micros={k.dailySpendCapMicros} /> : "no cap"}</div>
+                      <KeyQuota k={k} />
                       <div>Lifetime: {k.creditLimitMicros !== null ? <Money micros={k.creditLimitMicros} /> : "no limit"}</div>
                       {k.expiresAt ? (
                         <div>

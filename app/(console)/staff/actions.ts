@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { defineAction } from "@/lib/auth/action";
 import { disputeIdSchema, disputeMessageSchema, resolveDispute, staffReply, staffResolveSchema, startReview } from "@/lib/disputes";
-import { grantCredits, grantSchema, modelUpdateSchema, staffAccountStatusSchema, staffKeySchema, staffRevokeKey, staffSetAccountStatus, updateModel } from "@/lib/staff";
+import { grantCredits, grantSchema, staffAccountStatusSchema, staffKeySchema, staffRevokeKey, staffSetAccountStatus } from "@/lib/staff";
 
 // Staff actions name their target (account, dispute, model) in the input; the staff flag is
 // checked by defineAction and again, from the database, by every lib function.
@@ -21,11 +21,6 @@ export const startReviewAction = defineAction({ input: z.object({ disputeId: dis
 export const resolveDisputeAction = defineAction({ input: staffResolveSchema, staff: true }, async (ctx, input) => {
   const r = await resolveDispute(ctx.db, staff(ctx), input);
   return { status: r.status, changed: r.changed, refundMicros: r.refundMicros?.toString() ?? null, entryId: r.entryId };
-});
-
-export const updateModelAction = defineAction({ input: modelUpdateSchema, staff: true }, async (ctx, input) => {
-  const m = await updateModel(ctx.db, staff(ctx), input);
-  return { id: m.id };
 });
 
 export const setAccountStatusAction = defineAction({ input: staffAccountStatusSchema, staff: true }, async (ctx, input) => {
