@@ -23,7 +23,7 @@ const ITEMS: (NavItem & { permission?: Permission })[] = [
   { href: "/disputes", label: "Disputes", permission: "disputes:read" },
   { href: "/members", label: "Members", permission: "members:read" },
   { href: "/notifications", label: "Notifications" },
-  { href: "/audit", label: "Audit log", permission: "audit:read" },
+  { href: "/audit", label: "Activity", permission: "audit:read" },
   { href: "/settings", label: "Security" },
   { href: "/account", label: "Account" },
 ];

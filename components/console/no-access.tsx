@@ -11,6 +11,7 @@ const AREA: Record<string, string> = {
   "disputes:write": "disputes",
   "members:read": "members",
   "members:write": "members",
+  "audit:read": "the account's activity log",
 };
 
 /** Shown instead of a page the current role may not see (the server refuses the data too). */

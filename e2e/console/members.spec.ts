@@ -99,7 +99,7 @@ test("sign up, verify, invite by email link, accept; then switch accounts and ro
   await expect(p2.getByText("doesn't include access to the ledger")).toBeVisible();
 
   // The owner's audit log shows the invitation and the sign-ins.
-  await nav(page, "Audit log");
+  await nav(page, "Activity");
   await expect(page.getByRole("table", { name: "Audit log" })).toContainText("member.invite_accept");
   await page.getByLabel("What").selectOption("security");
   await page.getByRole("button", { name: "Apply" }).click();

@@ -13,11 +13,11 @@ import { Time } from "@/components/ui/time";
 import { AUDIT_CATEGORIES, listAccountAudit } from "@/lib/audit/view";
 import { pageAccess, param, type SearchParams } from "../_lib/context";
 
-export const metadata: Metadata = { title: "Audit log" };
+export const metadata: Metadata = { title: "Activity" };
 
 export default async function AuditPage({ searchParams }: { searchParams: SearchParams }) {
   const access = await pageAccess("audit:read");
-  if (!access.ok) return <NoAccess title="Audit log" reason={access.reason} permission={access.permission} />;
+  if (!access.ok) return <NoAccess title="Activity" reason={access.reason} permission={access.permission} />;
   const sp = await searchParams;
   const filters = { category: param(sp, "category"), actor: param(sp, "actor"), from: param(sp, "from"), to: param(sp, "to") };
   const cursor = param(sp, "cursor");
@@ -25,7 +25,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
 
   return (
     <div className="space-y-6">
-      <PageHeader title="Audit log" description="Changes in this account and its members' sign-ins, newest first." />
+      <PageHeader title="Activity" description="The account's audit log: changes in this account and its members' sign-ins and security changes, newest first." />
       <Card>
         <FilterBar path="/audit" label="Filter audit log">
           <FilterField id="au-category" label="What">
