@@ -56,6 +56,11 @@ export function breakerState(name: string, now = Date.now()): "closed" | "open" 
   return now < c.openUntil ? "open" : "half_open";
 }
 
+/** Every provider's circuit on this instance (the metrics read it at scrape time). */
+export function* breakerStates(now = Date.now()): Generator<[string, "closed" | "open" | "half_open"]> {
+  for (const name of circuits().keys()) yield [name, breakerState(name, now)];
+}
+
 /** Tests reset the breakers between scenarios. */
 export function resetBreakers(): void {
   circuits().clear();

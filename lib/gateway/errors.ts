@@ -6,6 +6,7 @@ import { ERROR_STATUS, errorType } from "@/lib/errors";
 import type { Wire } from "./providers/wire";
 import { jsonResponse, type GatewayResponse } from "./core/types";
 import { isRefusal, Refusal } from "./core/refusal";
+import { errFields, log } from "@/lib/log";
 
 export type ApiFormat = Wire;
 
@@ -52,8 +53,7 @@ export function logInternal(requestId: string, e: unknown): void {
   const now = Date.now();
   if (now - lastLog < 50) return; // a storm of identical failures should not drown the log
   lastLog = now;
-  const detail = e instanceof Error ? `${e.name}: ${e.message}\n${e.stack ?? ""}` : String(e);
-  console.error(`[tollgate] ${requestId} internal error: ${detail}`);
+  log("gateway").error({ requestId, ...errFields(e) }, "internal error");
 }
 
 const INTERNAL = () => new Refusal("INTERNAL_ERROR", "Internal error. Quote the request id if you contact support.");

@@ -20,6 +20,7 @@ import { Refusal } from "./core/refusal";
 import type { GatewayObserver } from "./core/observer";
 import { logInternal } from "./errors";
 import { trackSettlement } from "./pending";
+import { errFields, log } from "@/lib/log";
 
 /** The request-log part of a finished call (the money part comes from its Charge). */
 export type CallRecord = Omit<FinishedCall, "holdId" | "holdMicros" | "chargeMicros" | "byokFeeMicros" | "usageSource" | "inputTokens" | "outputTokens" | "touchKey">;
@@ -177,7 +178,7 @@ export class Reservation {
         if (booked.status === "already_settled" && total > 0n && booked.chargedMicros === 0n) {
           this.unbilled(call, total, "the hold had been released before the settlement could be booked");
         } else {
-          if (attempt > 1) console.warn(`[tollgate] ${record.requestId} settlement booked after ${attempt} attempts`);
+          if (attempt > 1) log("gateway").warn({ requestId: record.requestId, attempts: attempt }, "settlement booked after retries");
           this.input.observer.booked({
             requestId: record.requestId,
             accountId: record.accountId,
@@ -203,7 +204,7 @@ export class Reservation {
           return { status: "already_settled", chargedMicros: 0n, balanceAfterMicros: null };
         }
         if (attempt === 1 || attempt % 10 === 0) {
-          console.warn(`[tollgate] ${record.requestId} settlement not booked yet (attempt ${attempt}, retrying): ${e instanceof Error ? e.message : String(e)}`);
+          log("gateway").warn({ requestId: record.requestId, attempt, ...errFields(e) }, "settlement not booked yet; retrying");
           this.input.observer.internalError(record.requestId, e);
         }
         const base = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (attempt - 1));
@@ -213,7 +214,7 @@ export class Reservation {
   }
 
   private unbilled(call: FinishedCall, total: bigint, reason: string): void {
-    console.error(`[tollgate] ${call.requestId} UNBILLED call on account ${call.accountId} (hold ${this.holdId}, ${total} micro-USD): ${reason}`);
+    log("gateway").error({ requestId: call.requestId, accountId: call.accountId, holdId: this.holdId, unbilledMicros: total.toString(), reason }, "UNBILLED call");
     this.input.observer.unbilled({ requestId: call.requestId, accountId: call.accountId, holdId: this.holdId, chargeMicros: total, reason });
   }
 }

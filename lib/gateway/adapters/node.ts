@@ -7,6 +7,7 @@ import { once } from "node:events";
 import type { Gateway } from "../core/gateway";
 import type { GatewayResponse } from "../core/types";
 import { defaultGateway } from "../routes";
+import { errFields, log } from "@/lib/log";
 
 /** The request body; stopping early (an oversized upload) must not destroy the socket the 413 goes out on. */
 function bodyOf(req: IncomingMessage): AsyncIterable<Uint8Array> | null {
@@ -75,7 +76,7 @@ export function nodeHandler(gateway: Gateway = defaultGateway()): (req: Incoming
       await writeGatewayResponse(res, out, () => closed);
     } catch (e) {
       // The core maps every error to a response; reaching here is a bug in this adapter.
-      console.error(`[tollgate] fast lane: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      log("gateway").error(errFields(e), "fast lane adapter failed");
       if (!res.headersSent && !closed) {
         res.writeHead(500, { "Content-Type": "application/json" });
         res.end(JSON.stringify({ error: { message: "Internal error.", type: "api_error", code: "INTERNAL_ERROR" } }));
