@@ -8,6 +8,9 @@ export async function register(): Promise<void> {
   // Traces go out over OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set (else nothing is loaded).
   const { initTracing } = await import("./lib/tracing");
   await initTracing();
+  // Logs, metrics and traces of /api/v1 when the App Router route handlers serve it.
+  const { installObservability } = await import("./lib/observability");
+  installObservability();
   // The embedded database is opened (and served to the CLI on its socket) at boot, not at the
   // first request: a CLI started before then would otherwise open the files itself.
   if (!process.env.DATABASE_URL && process.env.TOLLGATE_PGLITE_SOCKET === "1") {

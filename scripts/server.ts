@@ -1,9 +1,16 @@
 // The production server process `npm start` launches: lib/server (the gateway's fast lane in front
-// of Next.js) on PORT, in TOLLGATE_WORKERS processes sharing the port.
+// of Next.js) on PORT, in TOLLGATE_WORKERS processes sharing the port. SIGTERM drains each
+// process (lib/server/drain.ts) before it exits; the primary waits for its workers.
 import cluster from "node:cluster";
+import { closeDb } from "@/lib/db";
 import { env } from "@/lib/env";
+import { errFields, log } from "@/lib/log";
+import { joinClusterMetrics, serveClusterMetrics } from "@/lib/metrics/cluster";
 import { startServer } from "@/lib/server";
 import { workerCount, WorkersConfigError } from "@/lib/server/workers";
+import { initTracing, shutdownTracing } from "@/lib/tracing";
+
+const serverLog = () => log("server");
 
 async function main(): Promise<void> {
   const e = env();
@@ -18,27 +25,54 @@ async function main(): Promise<void> {
     throw err;
   }
   if (workers > 1 && cluster.isPrimary) {
-    console.log(`[tollgate] starting ${workers} server processes on port ${e.PORT}`);
+    serverLog().info({ workers, port: e.PORT }, `starting ${workers} server processes on port ${e.PORT}`);
+    serveClusterMetrics();
     for (let i = 0; i < workers; i++) cluster.fork();
     let stopping = false;
+    let draining = 0;
     cluster.on("exit", (worker, code, signal) => {
-      if (stopping) return;
-      console.error(`[tollgate] server process ${worker.process.pid} exited (${signal ?? code}); starting another`);
+      if (stopping) {
+        if (--draining <= 0) process.exit(0);
+        return;
+      }
+      serverLog().error({ pid: worker.process.pid, code, signal }, "server process exited; starting another");
       cluster.fork();
     });
     const stop = () => {
+      if (stopping) return;
       stopping = true;
-      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGTERM");
-      setTimeout(() => process.exit(0), 5000).unref();
+      const live = Object.values(cluster.workers ?? {}).filter((w) => w && !w.isDead());
+      draining = live.length;
+      if (draining === 0) process.exit(0);
+      for (const w of live) w!.process.kill("SIGTERM");
+      // Each worker drains for up to TOLLGATE_DRAIN_TIMEOUT_MS; give them that and a little more.
+      setTimeout(() => process.exit(1), e.TOLLGATE_DRAIN_TIMEOUT_MS + 10_000).unref();
     };
     process.on("SIGTERM", stop);
     process.on("SIGINT", stop);
     return;
   }
+  if (cluster.isWorker) joinClusterMetrics();
+  await initTracing();
   const fastLane = e.TOLLGATE_FAST_LANE === "on";
   const s = await startServer({ port: e.PORT, hostname: "0.0.0.0", fastLane });
-  if (cluster.isPrimary) console.log(`[tollgate] listening on port ${e.PORT}; /api/v1 via ${fastLane ? "the fast lane (node:http)" : "the App Router route handlers (TOLLGATE_FAST_LANE=off)"}`);
-  const stop = () => void s.close().finally(() => process.exit(0));
+  if (cluster.isPrimary) serverLog().info({ port: e.PORT, fastLane }, `listening on port ${e.PORT}; /api/v1 via ${fastLane ? "the fast lane (node:http)" : "the App Router route handlers (TOLLGATE_FAST_LANE=off)"}`);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void s
+      .drain(e.TOLLGATE_DRAIN_TIMEOUT_MS)
+      .then(async () => {
+        await shutdownTracing();
+        await closeDb();
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        serverLog().error(errFields(err), "drain failed");
+        process.exit(1);
+      });
+  };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
 }

@@ -9,6 +9,8 @@ import next from "next";
 import { nodeHandler } from "@/lib/gateway/adapters/node";
 import { API_PREFIX } from "@/lib/gateway/core/gateway";
 import { staticSecurityHeaders } from "@/lib/security/headers";
+import { installObservability } from "@/lib/observability";
+import { drain, drainable } from "./drain";
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> | void;
 
@@ -21,6 +23,11 @@ export interface RunningServer {
   server: http.Server;
   url: string;
   close(): Promise<void>;
+}
+
+export interface DrainableServer extends RunningServer {
+  /** SIGTERM: not ready, refuse new requests, finish (≤ timeoutMs) and settle those in flight, close. */
+  drain(timeoutMs: number): Promise<{ timedOut: boolean; leftInFlight: number }>;
 }
 
 export function isApiPath(url: string | undefined): boolean {
@@ -39,6 +46,7 @@ export async function prepareNext(opts: { dir?: string; hostname?: string; port?
 
 /** Routes one request: the fast lane for /api/v1 (when on), Next for the rest (404 without Next). */
 export function requestListener(opts: { next: NextApp | null; fastLane: boolean }): http.RequestListener {
+  installObservability(); // logs, metrics and traces of the gateway (once per process)
   const fast = opts.fastLane ? nodeHandler() : null;
   const nextHandle = opts.next?.handle ?? null;
   // What next.config.ts's headers() adds to every /api response when Next.js serves it.
@@ -82,14 +90,17 @@ export async function listen(listener: http.RequestListener, port: number, hostn
 }
 
 /** Next.js plus (unless off) the fast lane, listening on `port`. */
-export async function startServer(opts: { port: number; hostname?: string; fastLane: boolean; dir?: string }): Promise<RunningServer> {
+export async function startServer(opts: { port: number; hostname?: string; fastLane: boolean; dir?: string }): Promise<DrainableServer> {
   const app = await prepareNext({ dir: opts.dir, hostname: opts.hostname, port: opts.port });
-  const running = await listen(requestListener({ next: app, fastLane: opts.fastLane }), opts.port, opts.hostname);
+  const tracked = drainable(requestListener({ next: app, fastLane: opts.fastLane }));
+  const running = await listen(tracked.listener, opts.port, opts.hostname);
+  const close = async () => {
+    await running.close();
+    await app.close();
+  };
   return {
     ...running,
-    close: async () => {
-      await running.close();
-      await app.close();
-    },
+    close,
+    drain: (timeoutMs) => drain(tracked, { timeoutMs, cutConnections: () => running.server.closeAllConnections(), close }),
   };
 }
