@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { acceptRequestId, newId, randomBase62 } from "./ids";
+import { newId, randomBase62 } from "./ids";
 
 describe("ids", () => {
   it("are prefixed, base62 and unique", () => {
@@ -14,12 +14,5 @@ describe("ids", () => {
     for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
     expect(counts.size).toBe(62);
     for (const n of counts.values()) expect(n).toBeGreaterThan(800); // expected 1,000 each
-  });
-
-  it("keeps a well-formed client request id and replaces a hostile one", () => {
-    expect(acceptRequestId("client-req_12345")).toBe("client-req_12345");
-    expect(acceptRequestId("bad id with spaces")).toMatch(/^req_/);
-    expect(acceptRequestId("x".repeat(65))).toMatch(/^req_/);
-    expect(acceptRequestId(null)).toMatch(/^req_/);
   });
 });

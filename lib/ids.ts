@@ -48,10 +48,3 @@ export type IdKind = keyof typeof ID_PREFIXES;
 export function newId(kind: IdKind): string {
   return `${ID_PREFIXES[kind]}_${randomBase62(20)}`;
 }
-
-const REQUEST_ID_RE = /^[A-Za-z0-9_-]{8,64}$/;
-/** A client-supplied request id is kept only if it is well-formed. */
-export function acceptRequestId(candidate: string | null | undefined): string {
-  if (candidate && REQUEST_ID_RE.test(candidate)) return candidate;
-  return newId("request");
-}

@@ -5,11 +5,6 @@ import type { ModelRow } from "@/lib/models";
 import { ceilDiv, costMicros } from "@/lib/money";
 import { gatewayConfig } from "./config";
 
-/** Conservative input estimate: UTF-8 bytes of the prompt / 3, rounded up (≥ 1). */
-export function estimateInputTokens(promptBytes: number): number {
-  return Math.max(1, Math.ceil(promptBytes / 3));
-}
-
 export const MIN_OUTPUT_TOKENS = 16;
 
 export interface Usage {

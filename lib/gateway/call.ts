@@ -4,15 +4,17 @@
 import { findModel, type ModelRow } from "@/lib/models";
 import { concurrencyTtlMs } from "@/lib/ratelimit";
 import { microsToUsdExact } from "@/lib/money";
-import { estimateInputTokens, planHold } from "./billing";
+import { planHold } from "./billing";
 import { gatewayConfig } from "./config";
 import { admissionFirst } from "./core/admission-hint";
 import type { GatewayContext } from "./core/context";
 import { isRefusal, Refusal } from "./core/refusal";
 import { header, type GatewayResponse, type HeaderBag } from "./core/types";
 import { statusOf } from "./errors";
+import { inputTokenBound, type PromptSize } from "./guard/prompt-size";
 import { nativeWire, resolveTarget, type Operation, type ResolvedTarget, type Wire } from "./providers";
-import { recordWithoutHold, reserve, type CallRecord, type Reservation, type ReserveResult } from "./reservation";
+import { assertPlatformAllowed, type ProviderApi } from "./providers/allowlist";
+import { reserve, type CallRecord, type Reservation, type ReserveResult } from "./reservation";
 import { forward } from "./forward";
 
 export type Endpoint = "chat.completions" | "messages" | "embeddings";
@@ -25,7 +27,8 @@ export interface CallInput {
   body: Record<string, unknown>;
   modelId: string;
   stream: boolean;
-  promptBytes: number;
+  /** What the prompt's parts weigh (guard/prompt-size.ts). */
+  promptSize: PromptSize;
   /** max_tokens / max_completion_tokens given by the client. */
   requestedMax: number | null;
   /** OpenAI `n`. */
@@ -51,9 +54,12 @@ export function baseRecord(ctx: GatewayContext, input: { endpoint: Endpoint; str
     maxTokensClamped: null,
     byok: false,
     clientIpHash: ctx.clientIpHash,
+    clientRequestId: ctx.clientRequestId,
     createdAt: new Date(),
   };
 }
+
+const API_OF: Record<Endpoint, ProviderApi> = { "chat.completions": "openai-chat", messages: "anthropic-messages", embeddings: "openai-embeddings" };
 
 function byokKeyFrom(headers: HeaderBag): string | null {
   const v = header(headers, "x-provider-key")?.trim();
@@ -73,22 +79,14 @@ function validateModel(model: ModelRow | undefined, input: CallInput): ModelRow 
   return model;
 }
 
-/** A request refused before any model work (bad body): logged, never charged. */
-export async function recordRejected(ctx: GatewayContext, endpoint: Endpoint, json: Record<string, unknown> | null, e: unknown): Promise<void> {
-  if (!isRefusal(e)) return;
-  const model = json && typeof json.model === "string" ? json.model.slice(0, 200) : null;
-  const record = baseRecord(ctx, { endpoint, stream: json?.stream === true }, model);
-  await recordWithoutHold({ ...record, statusCode: statusOf(e), errorCode: e.code, latencyMs: Math.round(performance.now() - ctx.startedAt) });
-}
-
 export const elapsed = (ctx: GatewayContext) => Math.round(performance.now() - ctx.startedAt);
 
 export async function runModelCall(ctx: GatewayContext, input: CallInput): Promise<GatewayResponse> {
   const record = baseRecord(ctx, input, input.modelId);
   ctx.stream = input.stream;
+  // A refusal before the hold is logged by the gateway core as a usage event.
   const fail = async (err: Refusal): Promise<never> => {
-    await ctx.admitted(); // a refused admission answers instead (and nothing is logged)
-    await recordWithoutHold({ ...record, statusCode: statusOf(err), errorCode: err.code, latencyMs: elapsed(ctx) });
+    await ctx.admitted(); // a refused admission answers instead
     throw err;
   };
 
@@ -101,6 +99,8 @@ export async function runModelCall(ctx: GatewayContext, input: CallInput): Promi
     const wire = input.op === "embeddings" ? "openai" : nativeWire(model, input.clientWire);
     if (wire !== input.clientWire && input.choices > 1) throw new Refusal("INVALID_REQUEST", `n > 1 is not supported for '${model.id}'.`, { param: "n" });
     target = resolveTarget(model, input.op, wire, ctx.req.headers, byokKey);
+    // The operator's key: only what Tollgate prices (BYOK callers pay the provider themselves).
+    if (byokKey === null) assertPlatformAllowed(API_OF[input.endpoint], input.body, (name) => header(ctx.req.headers, name));
   } catch (e) {
     if (!isRefusal(e)) throw e;
     return fail(e);
@@ -110,7 +110,7 @@ export async function runModelCall(ctx: GatewayContext, input: CallInput): Promi
   record.byok = byok;
 
   // Hold the most this call can cost (one guarded statement; clamps atomically).
-  const inputEstimate = estimateInputTokens(input.promptBytes);
+  const inputEstimate = inputTokenBound(input.promptSize, model.contextWindow);
   const plan = planHold(model, inputEstimate, input.op === "embeddings" ? 0 : input.requestedMax, input.choices, byok);
   const reserving = () =>
     ctx.observer.stage("hold", { requestId: ctx.requestId, route: ctx.route, accountId: ctx.key.accountId, keyId: ctx.key.keyId, model: model.id, provider: target.breaker }, () =>
@@ -150,6 +150,7 @@ export async function runModelCall(ctx: GatewayContext, input: CallInput): Promi
     return fail(new Refusal(held.code, `This request needs up to $${need}; $${have} ${what}.`));
   }
   const reservation: Reservation = held.reservation;
+  ctx.logged = true; // the reservation books the call's row with its settlement (or release)
   try {
     return await forward(ctx, input, { model, target, byok, inputEstimate, plan, reservation, balanceMicros: held.balanceMicros, record });
   } catch (e) {

@@ -72,7 +72,10 @@ export async function forward(ctx: GatewayContext, input: CallInput, f: Forward)
     ctx.headers["X-Tollgate-Max-Tokens"] = String(clamp);
   }
   const translated = input.op === "chat" && target.wire !== input.clientWire;
-  const body = upstreamBody({ body: input.body, op: input.op, clientWire: input.clientWire, upstreamWire: target.wire, model, stream: input.stream, clamp, maxOutput: plan.maxOutput });
+  // Every call's output is bounded: the clamp, else the client's own max, else the model's
+  // maximum the hold covers — sent even when the hold covers it, so no provider default applies.
+  const maxTokens = clamp ?? (input.op === "chat" && !plan.clientSetMax ? plan.maxOutput : null);
+  const body = upstreamBody({ body: input.body, op: input.op, clientWire: input.clientWire, upstreamWire: target.wire, model, stream: input.stream, clamp: maxTokens, maxOutput: plan.maxOutput });
 
   const releaseWith = async (failure: UpstreamFailure): Promise<never> => {
     const err = mapUpstreamFailure(failure, byok);

@@ -1,20 +1,22 @@
 // Thin handlers for the model endpoints: parse + validate, then runModelCall. A request refused
-// here (too large, bad JSON, schema) is still logged (metadata only) and never charged.
+// here (too large, bad JSON, schema) is still logged — as a usage event, by the gateway core
+// (metadata only) — and never charged.
 import { readJsonObject, parseWith } from "./body";
-import { recordRejected, runModelCall, type CallInput } from "./call";
+import { runModelCall, type CallInput } from "./call";
 import type { GatewayContext } from "./core/context";
 import type { GatewayResponse } from "./core/types";
-import { chatPromptBytes, embeddingsPromptBytes, messagesPromptBytes } from "./prompt";
+import { chatPromptSize, embeddingsPromptSize, messagesPromptSize } from "./guard/prompt-size";
 import { chatRequestSchema, embeddingsRequestSchema, messagesRequestSchema } from "./schemas";
 
-async function parsed<T>(ctx: GatewayContext, endpoint: CallInput["endpoint"], build: (json: Record<string, unknown>) => T): Promise<T> {
+async function parsed<T>(ctx: GatewayContext, build: (json: Record<string, unknown>) => T): Promise<T> {
   let json: Record<string, unknown> | null = null;
   try {
     json = (await readJsonObject(ctx.req)).json;
+    if (typeof json.model === "string") ctx.requestedModel = json.model.slice(0, 200);
+    ctx.stream = json.stream === true;
     return build(json);
   } catch (e) {
-    await ctx.admitted(); // a refused admission answers instead (and is not logged as a call)
-    await recordRejected(ctx, endpoint, json, e);
+    await ctx.admitted(); // a refused admission answers instead
     throw e;
   }
 }
@@ -22,7 +24,7 @@ async function parsed<T>(ctx: GatewayContext, endpoint: CallInput["endpoint"], b
 // Body reading and validation overlap the admission round trip (routes.ts marks these routes
 // overlapAdmission); runModelCall awaits admission before its first side effect.
 export async function chatCompletions(ctx: GatewayContext): Promise<GatewayResponse> {
-  const input = await parsed(ctx, "chat.completions", (json): CallInput => {
+  const input = await parsed(ctx, (json): CallInput => {
     const body = parseWith(chatRequestSchema, json);
     return {
       endpoint: "chat.completions",
@@ -31,7 +33,7 @@ export async function chatCompletions(ctx: GatewayContext): Promise<GatewayRespo
       body: json,
       modelId: body.model,
       stream: body.stream === true,
-      promptBytes: chatPromptBytes(json),
+      promptSize: chatPromptSize(json),
       requestedMax: body.max_completion_tokens ?? body.max_tokens ?? null,
       choices: body.n ?? 1,
       includeUsage: body.stream_options?.include_usage === true,
@@ -41,7 +43,7 @@ export async function chatCompletions(ctx: GatewayContext): Promise<GatewayRespo
 }
 
 export async function messages(ctx: GatewayContext): Promise<GatewayResponse> {
-  const input = await parsed(ctx, "messages", (json): CallInput => {
+  const input = await parsed(ctx, (json): CallInput => {
     const body = parseWith(messagesRequestSchema, json);
     return {
       endpoint: "messages",
@@ -50,7 +52,7 @@ export async function messages(ctx: GatewayContext): Promise<GatewayResponse> {
       body: json,
       modelId: body.model,
       stream: body.stream === true,
-      promptBytes: messagesPromptBytes(json),
+      promptSize: messagesPromptSize(json),
       requestedMax: body.max_tokens,
       choices: 1,
       includeUsage: true,
@@ -60,7 +62,7 @@ export async function messages(ctx: GatewayContext): Promise<GatewayResponse> {
 }
 
 export async function embeddings(ctx: GatewayContext): Promise<GatewayResponse> {
-  const input = await parsed(ctx, "embeddings", (json): CallInput => {
+  const input = await parsed(ctx, (json): CallInput => {
     const body = parseWith(embeddingsRequestSchema, json);
     return {
       endpoint: "embeddings",
@@ -69,7 +71,7 @@ export async function embeddings(ctx: GatewayContext): Promise<GatewayResponse> 
       body: json,
       modelId: body.model,
       stream: false,
-      promptBytes: embeddingsPromptBytes(body.input),
+      promptSize: embeddingsPromptSize(body.input),
       requestedMax: null,
       choices: 1,
       includeUsage: false,

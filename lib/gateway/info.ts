@@ -1,17 +1,17 @@
 // Read-only endpoints: models, credits (and their transactions), usage, one request. All scoped
 // to the key's account; the bodies come from lib/models and lib/usage.
-import { and, eq } from "drizzle-orm";
-import { requests } from "@/db/schema";
 import { getDb } from "@/lib/db";
 import { isAppError } from "@/lib/errors";
 import { findServedModel, listServedModels } from "@/lib/models";
 import { anthropicModel, modelsListBody, openaiModel } from "@/lib/models/api";
-import { microsToUsdNumber } from "@/lib/money";
 import { creditsBody, transactionsBody, usageBody } from "@/lib/usage";
 import { flushUsageEvents } from "@/lib/usage/events";
 import type { GatewayContext } from "./core/context";
 import { Refusal } from "./core/refusal";
 import { header, jsonResponse, type GatewayRequest, type GatewayResponse } from "./core/types";
+import { findRequest, queryRequestLog, requestJson, requestListQuerySchema } from "@/lib/usage/request-log";
+import { decodeCursor } from "@/lib/accounts/cursor";
+import { parseWith } from "./body";
 import { settlementsOf } from "./pending";
 import { requestIdParamSchema } from "./schemas";
 
@@ -66,36 +66,33 @@ export async function usage(ctx: GatewayContext): Promise<GatewayResponse> {
   return json(await withClientQuery(async () => usageBody(await getDb(), ctx.key.accountId, ctx.query)));
 }
 
+/** This instance's pending bookings and usage events of the account are in the log first. */
+async function logUpToDate(accountId: string): Promise<void> {
+  await Promise.all([settlementsOf(accountId), flushUsageEvents()]);
+}
+
 export async function requestDetail(ctx: GatewayContext): Promise<GatewayResponse> {
   const id = ctx.params.id ?? "";
   const notFound = () => new Refusal("NOT_FOUND", "No request with that id on this account.");
   if (!requestIdParamSchema.safeParse(id).success) throw notFound();
-  await settlementsOf(ctx.key.accountId);
-  const db = await getDb();
-  const [r] = await db.select().from(requests).where(and(eq(requests.id, id), eq(requests.accountId, ctx.key.accountId)));
+  await logUpToDate(ctx.key.accountId);
+  const r = await findRequest(await getDb(), ctx.key.accountId, id);
   if (!r) throw notFound();
-  return json({
-    id: r.id,
-    object: "request",
-    created_at: r.createdAt.toISOString(),
-    completed_at: r.completedAt?.toISOString() ?? null,
-    key_id: r.keyId,
-    model: r.model,
-    endpoint: r.endpoint,
-    stream: r.stream,
-    status: r.statusCode,
-    error_code: r.errorCode,
-    usage_source: r.usageSource,
-    tokens: { input: r.inputTokens, output: r.outputTokens },
-    input_tokens: r.inputTokens,
-    output_tokens: r.outputTokens,
-    cost_usd: microsToUsdNumber(r.costMicros),
-    cost_micros: r.costMicros.toString(),
-    hold_usd: microsToUsdNumber(r.holdMicros),
-    hold_micros: r.holdMicros.toString(),
-    latency_ms: r.latencyMs,
-    ttfb_ms: r.ttfbMs,
-    max_tokens_clamped: r.maxTokensClamped,
-    byok: r.byok,
+  return json(requestJson(r));
+}
+
+/** GET /requests?limit=&cursor=: the account's requests, newest first (same fields as /requests/{id}). */
+export async function listRequests(ctx: GatewayContext): Promise<GatewayResponse> {
+  const q = parseWith(requestListQuerySchema, Object.fromEntries(ctx.query));
+  if (q.cursor && !decodeCursor(q.cursor)) throw new Refusal("INVALID_REQUEST", "cursor is not a cursor this API returned.", { param: "cursor" });
+  await logUpToDate(ctx.key.accountId);
+  const page = await queryRequestLog(await getDb(), ctx.key.accountId, {
+    limit: q.limit,
+    cursor: q.cursor,
+    clientRequestId: q.client_request_id,
+    status: q.status,
+    endpoint: q.endpoint,
+    model: q.model,
   });
+  return json({ object: "list", data: page.rows.map(requestJson), has_more: page.nextCursor !== null, next_cursor: page.nextCursor });
 }

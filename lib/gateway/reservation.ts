@@ -15,7 +15,9 @@ import { isTransientDbError } from "@/lib/db/errors";
 import { extendHold, placeHoldReadingBalance, recordFinishedCall, releaseHold, type BookedCall, type FinishedCall } from "@/lib/ledger";
 import type { HoldFailureCode } from "@/lib/ledger";
 import { isAppError } from "@/lib/errors";
+import { env } from "@/lib/env";
 import { NO_CHARGE, type Charge } from "./billing";
+import { boundOverage } from "./guard/overage";
 import { Refusal } from "./core/refusal";
 import type { GatewayObserver } from "./core/observer";
 import { logInternal } from "./errors";
@@ -84,6 +86,18 @@ const BACKOFF_MAX_MS = 5_000;
 const MAX_NON_TRANSIENT_ATTEMPTS = 8;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * The per-call overage bound (guard/overage.ts): a charge beyond the hold is booked only up to
+ * OVERAGE_MAX_MICROS more; the rest is written off (recorded on the request row, never charged).
+ */
+function boundedCharge(charge: Charge, holdMicros: bigint): { charge: Charge; overageMicros: bigint; unchargedMicros: bigint } {
+  const b = boundOverage(charge.chargeMicros + charge.byokFeeMicros, holdMicros, env().OVERAGE_MAX_MICROS);
+  if (b.unchargedMicros === 0n) return { charge, overageMicros: b.overageMicros, unchargedMicros: 0n };
+  // A call is either charged (platform key) or pays a fee (BYOK), never both.
+  const bounded = charge.chargeMicros > 0n ? { ...charge, chargeMicros: b.amountMicros, byokFeeMicros: 0n } : { ...charge, byokFeeMicros: b.amountMicros };
+  return { charge: bounded, overageMicros: b.overageMicros, unchargedMicros: b.unchargedMicros };
+}
 
 export class Reservation {
   private booking: Promise<BookedCall> | null = null;
@@ -167,8 +181,9 @@ export class Reservation {
     this.keeper = null;
   }
 
-  private async book(record: CallRecord, charge: Charge): Promise<BookedCall> {
-    const call: FinishedCall = { ...record, ...charge, holdId: this.holdId, holdMicros: this.amountMicros, touchKey: touchDue(record.keyId) };
+  private async book(record: CallRecord, unbounded: Charge): Promise<BookedCall> {
+    const { charge, overageMicros, unchargedMicros } = boundedCharge(unbounded, this.amountMicros);
+    const call: FinishedCall = { ...record, ...charge, overageMicros, unchargedMicros, holdId: this.holdId, holdMicros: this.amountMicros, touchKey: touchDue(record.keyId) };
     const total = charge.chargeMicros + charge.byokFeeMicros;
     let nonTransient = 0;
     for (let attempt = 1; ; attempt++) {
@@ -216,22 +231,5 @@ export class Reservation {
   private unbilled(call: FinishedCall, total: bigint, reason: string): void {
     log("gateway").error({ requestId: call.requestId, accountId: call.accountId, holdId: this.holdId, unbilledMicros: total.toString(), reason }, "UNBILLED call");
     this.input.observer.unbilled({ requestId: call.requestId, accountId: call.accountId, holdId: this.holdId, chargeMicros: total, reason });
-  }
-}
-
-/** A call refused before any hold (bad request, unknown model, 402): logged, never charged. */
-export async function recordWithoutHold(record: CallRecord): Promise<void> {
-  const call: FinishedCall = { ...record, ...NO_CHARGE, holdId: null, holdMicros: 0n, touchKey: touchDue(record.keyId) };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await recordFinishedCall(await getDb(), call);
-      return;
-    } catch (e) {
-      if (attempt === 2 || !isTransientDbError(e)) {
-        logInternal(record.requestId, e);
-        return;
-      }
-      await sleep(50 * (attempt + 1) ** 2);
-    }
   }
 }

@@ -14,7 +14,7 @@ export interface RewriteInput {
   upstreamWire: Wire;
   model: Pick<ModelRow, "upstreamModel" | "provider">;
   stream: boolean;
-  /** max tokens to send when the gateway clamps them (null: the client's own or the model's). */
+  /** max tokens the gateway sets (clamped, or the model's maximum when the client gave none); null: the client's own. */
   clamp: number | null;
   /** Output tokens the hold covers (Anthropic needs max_tokens when translating). */
   maxOutput: number;

@@ -3,7 +3,7 @@ import { createGateway, type Gateway, type GatewayOptions, type Route } from "./
 import { chatCompletions, embeddings, messages } from "./handlers";
 import { openApiJson } from "@/lib/openapi/document";
 import { health } from "./health";
-import { creditTransactions, credits, listModels, modelDetail, requestDetail, usage, wantsAnthropic } from "./info";
+import { creditTransactions, credits, listModels, listRequests, modelDetail, requestDetail, usage, wantsAnthropic } from "./info";
 
 export const ROUTES: Route[] = [
   { name: "chat.completions", method: "POST", pattern: /^\/chat\/completions$/, format: "openai", overlapAdmission: true, handler: chatCompletions },
@@ -14,6 +14,7 @@ export const ROUTES: Route[] = [
   { name: "credits", method: "GET", pattern: /^\/credits$/, format: "openai", handler: credits },
   { name: "credits.transactions", method: "GET", pattern: /^\/credits\/transactions$/, format: "openai", handler: creditTransactions },
   { name: "usage", method: "GET", pattern: /^\/usage$/, format: "openai", handler: usage },
+  { name: "requests", method: "GET", pattern: /^\/requests$/, format: "openai", handler: listRequests },
   { name: "requests.detail", method: "GET", pattern: /^\/requests\/([^/]+)$/, paramNames: ["id"], format: "openai", handler: requestDetail },
   { name: "health", method: "GET", pattern: /^\/health$/, format: "openai", public: (_req, requestId) => health(requestId) },
   {

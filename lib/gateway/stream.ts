@@ -9,6 +9,8 @@ import { elapsed } from "./call";
 import { gatewayConfig } from "./config";
 import type { GatewayContext } from "./core/context";
 import type { GatewayResponse } from "./core/types";
+import { env } from "@/lib/env";
+import { StreamGuard, streamLimits, type StreamLimit } from "./guard/stream-guard";
 import type { CallRecord, Reservation } from "./reservation";
 import { SseParser, type SseEvent } from "./sse";
 import { bodyChunks, UpstreamFailure, type UpstreamResponse } from "./upstream";
@@ -47,6 +49,13 @@ const chunk = (s: string): IteratorYieldResult<Uint8Array> => ({ done: false, va
 
 type Outcome = "completed" | "broken" | "aborted";
 
+// How a stream ended by a limit is logged: the server cut a too-long stream (504-like), or the
+// client stopped reading (499-like, as a hang-up). Both are billed as aborts.
+const LIMIT_LOG: Record<StreamLimit, { statusCode: number; errorCode: string }> = {
+  duration: { statusCode: 504, errorCode: "STREAM_TIME_LIMIT" },
+  stalled: { statusCode: 499, errorCode: "CLIENT_STALLED" },
+};
+
 export function streamResponse(call: StreamCall): GatewayResponse {
   const { ctx, upstream, model, meter, record, reservation, translator } = call;
   const forward = (ev: SseEvent): string => {
@@ -69,20 +78,21 @@ export function streamResponse(call: StreamCall): GatewayResponse {
   // hanging up right after the last event is not billed as an abort. A completed stream's
   // booking runs while its last events go out; a broken one is booked before the error event,
   // so a client that stops reading there already sees it settled.
-  const finalize = (outcome: Outcome, errorCode: string | null): Promise<unknown> => {
+  const finalize = (outcome: Outcome, errorCode: string | null, limit?: StreamLimit): Promise<unknown> => {
     if (finalized) return Promise.resolve();
     finalized = true;
+    guard.stop();
     if (outcome !== "completed") upstream.body.destroy();
     const delivered = meter.deliveredTokens();
     let charge: Charge;
     if (outcome === "completed") charge = meter.usage ? chargeReported(model, meter.usage, call.byok) : chargeHold(reservation.amountMicros, call.inputEstimate, delivered, call.byok);
     else charge = chargeEstimated(model, call.inputEstimate, delivered, reservation.amountMicros, call.byok);
-    const statusCode = outcome === "completed" ? 200 : outcome === "aborted" ? 499 : errorCode === "UPSTREAM_TIMEOUT" ? 504 : 502;
+    const statusCode = limit ? LIMIT_LOG[limit].statusCode : outcome === "completed" ? 200 : outcome === "aborted" ? 499 : errorCode === "UPSTREAM_TIMEOUT" ? 504 : 502;
     const booking = reservation.settle(
       {
         ...record,
         statusCode,
-        errorCode: outcome === "completed" ? null : outcome === "aborted" ? "CLIENT_CLOSED" : errorCode,
+        errorCode: limit ? LIMIT_LOG[limit].errorCode : outcome === "completed" ? null : outcome === "aborted" ? "CLIENT_CLOSED" : errorCode,
         latencyMs: elapsed(ctx),
         ttfbMs: firstByteAt === null ? null : Math.round(firstByteAt - ctx.startedAt),
       },
@@ -93,7 +103,35 @@ export function streamResponse(call: StreamCall): GatewayResponse {
   };
   const isComplete = (ended: boolean) => meter.completed || (ended && meter instanceof OpenAIMeter && meter.finishedCleanly);
 
+  // The duration cap and the slow-reader bound (guard/stream-guard.ts): either ends the call as
+  // an abort — the upstream connection is closed, the hold settled, the slot freed — whether or
+  // not the client ever reads again. A client still reading after the duration cap gets an
+  // error event before the end.
+  let limitNotice: string | null = null;
+  const guard = new StreamGuard({
+    ...streamLimits(env()),
+    onLimit(limit) {
+      if (limit === "duration") limitNotice = errorEvent(`The stream exceeded the gateway's limit of ${env().STREAM_MAX_SECONDS} s and was ended.`, "STREAM_TIME_LIMIT", true);
+      void finalize("aborted", null, limit);
+    },
+  }).start();
+  const handOver = (r: IteratorResult<Uint8Array>): IteratorResult<Uint8Array> => {
+    if (!r.done) guard.handedOver();
+    return r;
+  };
+
   async function next(): Promise<IteratorResult<Uint8Array>> {
+    guard.pulled();
+    return handOver(await pull());
+  }
+
+  async function pull(): Promise<IteratorResult<Uint8Array>> {
+    if (limitNotice) {
+      const notice = limitNotice;
+      limitNotice = null;
+      ended = true;
+      return chunk(notice);
+    }
     if (ended || finalized) {
       ended = true;
       return DONE;
@@ -102,8 +140,8 @@ export function streamResponse(call: StreamCall): GatewayResponse {
       for (;;) {
         const r = await chunks.next();
         if (finalized) {
-          ended = true; // the client left meanwhile
-          return DONE;
+          ended = true; // the client left meanwhile, or a limit ended the call
+          return limitNotice ? pull() : DONE;
         }
         if (r.done) {
           ended = true;
@@ -131,7 +169,7 @@ export function streamResponse(call: StreamCall): GatewayResponse {
       }
     } catch (e) {
       ended = true;
-      if (finalized) return DONE;
+      if (finalized) return limitNotice ? pull() : DONE;
       const timeout = e instanceof UpstreamFailure && e.kind === "timeout";
       const code = timeout ? "UPSTREAM_TIMEOUT" : "UPSTREAM_ERROR";
       await finalize("broken", code);

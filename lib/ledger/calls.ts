@@ -37,6 +37,8 @@ export interface FinishedCall {
   maxTokensClamped: number | null;
   byok: boolean;
   clientIpHash: string | null;
+  /** The client's own request id (account-scoped, searchable), or null. */
+  clientRequestId: string | null;
   createdAt: Date;
   /** What the call costs: the charge (credits) and the BYOK platform fee (both ≥ 0). */
   chargeMicros: bigint;
@@ -44,6 +46,9 @@ export interface FinishedCall {
   usageSource: UsageSource;
   inputTokens: number;
   outputTokens: number;
+  /** Charged beyond the hold, and billed by the usage but written off beyond the overage bound. */
+  overageMicros?: bigint;
+  unchargedMicros?: bigint;
   /** Also stamp the key's last_used_at. */
   touchKey?: boolean;
 }
@@ -79,6 +84,9 @@ const REQUEST_COLUMNS: [string, string, (c: FinishedCall) => unknown][] = [
   ["max_tokens_clamped", "int", (c) => c.maxTokensClamped],
   ["byok", "boolean", (c) => c.byok],
   ["client_ip_hash", "text", (c) => c.clientIpHash],
+  ["client_request_id", "text", (c) => c.clientRequestId],
+  ["overage_micros", "bigint", (c) => (c.overageMicros ?? 0n).toString()],
+  ["uncharged_micros", "bigint", (c) => (c.unchargedMicros ?? 0n).toString()],
   ["created_at", "timestamptz", (c) => c.createdAt.toISOString()],
 ];
 // Parameter names are prefixed so they never clash with the settlement statement's own.

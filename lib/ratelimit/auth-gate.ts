@@ -9,6 +9,7 @@
 // Keys already in the cache never consult the limiter: authenticated traffic pays nothing.
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis as UpstashRedis } from "@upstash/redis";
+import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { storeFailed } from "./fail-mode";
 import { getLimitStore, redisPrefix, type LimitStore } from "./store";
@@ -21,8 +22,7 @@ export interface AuthRateInfo {
 }
 
 export function authFailuresPerMinute(): number {
-  const n = Number(process.env.AUTH_FAILURE_RPM ?? 120);
-  return Number.isFinite(n) && n >= 1 ? Math.floor(n) : 120;
+  return env().AUTH_FAILURE_RPM;
 }
 
 type Limiter = { store: LimitStore; limit: number; limiter: Ratelimit };
@@ -127,7 +127,7 @@ export class AuthAttempt {
   }
 
   /** A 401: counts it (unless the gate already did) and says what to answer. */
-  async failed(err: AppError): Promise<{ err: AppError; headers: Record<string, string> }> {
+  async failed<E>(err: E): Promise<{ err: E | AppError; headers: Record<string, string> }> {
     if (!this.counted) {
       try {
         await this.gate();

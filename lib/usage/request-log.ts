@@ -10,9 +10,10 @@ import { dayRange } from "@/lib/accounts/filters";
 import { microsToUsdNumber } from "@/lib/money";
 
 /** Endpoint names as stored in requests.endpoint, for filters. */
-export const REQUEST_ENDPOINTS = ["chat.completions", "messages", "embeddings", "models", "credits", "usage", "requests", "request", "unknown"] as const;
+export const REQUEST_ENDPOINTS = ["chat.completions", "messages", "embeddings", "models", "models.detail", "credits", "credits.transactions", "usage", "requests", "requests.detail"] as const;
 /** Endpoints that call no model: the request log shows them, /usage and the usage charts do not count them. */
-export const READ_ENDPOINTS = ["models", "credits", "usage", "requests", "request", "unknown"] as const;
+// The route names of lib/gateway/routes.ts (every GET route there belongs here).
+export const READ_ENDPOINTS = ["models", "models.detail", "credits", "credits.transactions", "usage", "requests", "requests.detail"] as const;
 
 /** Status filter: success (2xx), error (≥ 400, or never finished), or one exact HTTP status. */
 export const requestStatusFilterSchema = z.union([z.enum(["success", "error"]), z.string().regex(/^[1-5]\d\d$/)]);

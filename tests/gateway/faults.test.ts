@@ -199,7 +199,7 @@ describe("streams that break or are abandoned: charged for what was delivered", 
     await p;
     let row: Record<string, unknown> | undefined;
     for (let i = 0; i < 60 && !row; i++) {
-      [row] = await gw.t.db.select().from(requests).where(eq(requests.id, rid));
+      [row] = await gw.t.db.select().from(requests).where(eq(requests.clientRequestId, rid));
       if (!row) await sleep(50);
     }
     expect(row).toMatchObject({ statusCode: 499, errorCode: "CLIENT_CLOSED", costMicros: BigInt(0) });

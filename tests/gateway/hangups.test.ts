@@ -75,7 +75,7 @@ async function rowsFor(ids: string[], timeoutMs = 5000) {
   const until = Date.now() + timeoutMs;
   for (;;) {
     await settled();
-    const rows = await a.gw.t.db.select().from(requests).where(inArray(requests.id, ids));
+    const rows = await a.gw.t.db.select().from(requests).where(inArray(requests.clientRequestId, ids));
     if (rows.length === ids.length || Date.now() > until) return rows;
     await sleep(50);
   }
@@ -105,9 +105,9 @@ describe.each(ADAPTERS)("%s", (_adapter, base) => {
     await Promise.all(calls);
     await sleep(500);
     await settled();
-    const rows = await a.gw.t.db.select().from(requests).where(inArray(requests.id, ids));
+    const rows = await a.gw.t.db.select().from(requests).where(inArray(requests.clientRequestId, ids));
     // The client left before the upstream answered: logged as 499 with no charge, if logged at all.
-    for (const r of rows) expect({ id: r.id, status: r.statusCode, cost: r.costMicros }).toEqual({ id: r.id, status: 499, cost: 0n });
+    for (const r of rows) expect({ id: r.clientRequestId, status: r.statusCode, cost: r.costMicros }).toEqual({ id: r.clientRequestId, status: 499, cost: 0n });
   });
 
   it("before the upstream's first byte: 499 CLIENT_CLOSED, no charge", async () => {
@@ -130,8 +130,8 @@ describe.each(ADAPTERS)("%s", (_adapter, base) => {
       expect(r.usageSource).toBe("estimated");
       expect(r.costMicros).toBeLessThanOrEqual(r.holdMicros);
     }
-    for (const r of rows.filter((x) => mid.includes(x.id))) expect(r.outputTokens).toBeGreaterThanOrEqual(3);
-    for (const r of rows.filter((x) => mid.includes(x.id))) expect(r.costMicros).toBeGreaterThan(0n);
+    for (const r of rows.filter((x) => mid.includes(x.clientRequestId!))) expect(r.outputTokens).toBeGreaterThanOrEqual(3);
+    for (const r of rows.filter((x) => mid.includes(x.clientRequestId!))) expect(r.costMicros).toBeGreaterThan(0n);
   });
 
   it("the gateway still serves normally afterwards", async () => {

@@ -4,6 +4,7 @@ import { eq } from "drizzle-orm";
 import { accounts } from "../../db/schema";
 import { resetEnvCache } from "../../lib/env";
 import { allSettlements } from "../../lib/gateway/pending";
+import { flushUsageEvents } from "../../lib/usage/events";
 import { newId } from "../../lib/ids";
 import { createKey } from "../../lib/keys";
 import { creditAccount } from "../../lib/ledger";
@@ -113,8 +114,8 @@ export async function newKey(t: TestDb, accountId: string, input: Partial<Parame
  * Non-streamed calls answer first and settle right after (lib/gateway/pending.ts). The app runs
  * in this process, so a test waits for exactly those settlements before it reads the database.
  */
-export function settled(): Promise<void> {
-  return allSettlements();
+export async function settled(): Promise<void> {
+  await Promise.all([allSettlements(), flushUsageEvents()]);
 }
 
 /** POST, then wait until the call's settlement is booked (see settled()). */

@@ -47,15 +47,18 @@ describe("authentication", () => {
     expect(health.headers.get("x-request-id")).toMatch(/^req_/);
   });
 
-  it("accepts x-api-key, echoes a well-formed X-Request-Id and replaces a malformed one", async () => {
+  it("accepts x-api-key; always mints its own request id, echoes the client's in X-Client-Request-Id, refuses a malformed one", async () => {
     const { accountId } = await fundedAccount(gw.t);
     const { key } = await newKey(gw.t, accountId);
     const ok = await fetch(`${gw.base}/credits`, { headers: { "x-api-key": key, "x-request-id": "client-req-123456" } });
     expect(ok.status).toBe(200);
-    expect(ok.headers.get("x-request-id")).toBe("client-req-123456");
+    expect(ok.headers.get("x-request-id")).toMatch(/^req_/);
+    expect(ok.headers.get("x-client-request-id")).toBe("client-req-123456");
     expect(ok.headers.get("x-credit-balance-usd")).toBe("10.000000");
     const bad = await fetch(`${gw.base}/credits`, { headers: { "x-api-key": key, "x-request-id": "bad id with spaces" } });
+    expect(bad.status).toBe(400);
     expect(bad.headers.get("x-request-id")).toMatch(/^req_/);
+    expect((await bad.json()).error.param).toBe("X-Request-Id");
   });
 
   it("revoked key stops working within 5 s even when another instance revoked it (no local eviction)", async () => {

@@ -223,14 +223,17 @@ describe("tenant isolation", () => {
     expect((await getJson(`${gw.base}/usage?days=zero`, ka.key)).status).toBe(400);
   });
 
-  it("a reused client request id is refused (409) instead of touching another call's records", async () => {
+  it("a reused client request id is two calls, each with its own records", async () => {
     const a = await fundedAccount(gw.t);
     const ka = await newKey(gw.t, a.accountId, { tier: "enterprise" });
     const body = { model: "mock-small", max_tokens: 5, messages: [{ role: "user", content: "dup id" }] };
     const first = await chat(ka.key, body, { "x-request-id": "my-fixed-request-id-1" });
     expect(first.status).toBe(200);
     const second = await chat(ka.key, body, { "x-request-id": "my-fixed-request-id-1" });
-    expect(second.status).toBe(409);
+    expect(second.status).toBe(200);
+    expect(second.headers.get("x-request-id")).not.toBe(first.headers.get("x-request-id"));
+    const rows = await gw.t.db.select().from(requests).where(eq(requests.clientRequestId, "my-fixed-request-id-1"));
+    expect(rows.map((r) => r.costMicros > 0n)).toEqual([true, true]);
     expect((await verifyLedger(gw.t.db, a.accountId)).violations).toEqual([]);
   });
 });

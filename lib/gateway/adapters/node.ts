@@ -4,6 +4,7 @@
 // the body iterator; nothing is thrown at the process.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { once } from "node:events";
+import { env } from "@/lib/env";
 import type { Gateway } from "../core/gateway";
 import type { GatewayResponse } from "../core/types";
 import { defaultGateway } from "../routes";
@@ -28,8 +29,16 @@ async function writeStream(res: ServerResponse, body: AsyncIterable<Uint8Array>,
       }
       if (closed()) break;
       if (!res.write(r.value)) {
-        // Wait for the socket to drain — or for the client to go away.
-        await Promise.race([once(res, "drain"), once(res, "close")]);
+        // Wait for the socket to drain — or for the client to go away. A client that stops
+        // reading for STREAM_STALL_SECONDS loses the connection (the core has ended its call by
+        // then: stream-guard.ts); its socket must not stay open for ever either.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const stalled = new Promise<"stalled">((r) => (timer = setTimeout(() => r("stalled"), env().STREAM_STALL_SECONDS * 1000 + 1000)));
+        const woke = await Promise.race([once(res, "drain"), once(res, "close"), stalled]).finally(() => clearTimeout(timer));
+        if (woke === "stalled") {
+          res.destroy();
+          break;
+        }
       }
     }
   } catch {

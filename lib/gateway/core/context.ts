@@ -32,6 +32,12 @@ export interface GatewayContext {
   headers: Record<string, string>;
   /** The model of a model call, once resolved (response-header hooks and the observer see it). */
   model: ModelRow | null;
+  /** The model id the client asked for (the usage event of a refused call names it). */
+  requestedModel: string | null;
+  /** The client's own request id (validated), or null. */
+  clientRequestId: string | null;
+  /** The call booked its own request row with its settlement: no separate usage event. */
+  logged: boolean;
   stream: boolean;
   /** Keep the concurrency slot until `done` settles (streams and bookings that outlive the handler). */
   holdSlotUntil(done: Promise<unknown>): void;

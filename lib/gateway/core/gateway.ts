@@ -6,13 +6,15 @@
 //     metrics and traces plug in here (observer.ts);
 //   - `admit`: the admission step (lib/ratelimit's admit by default);
 //   - observer.responseHeaders: headers added to every authenticated response.
-import { acceptRequestId } from "@/lib/ids";
+import { newId } from "@/lib/ids";
 import { authenticateApiKey, keyFromHeaders, type ApiKeyAuth } from "@/lib/keys/auth";
 import { microsToUsdExact } from "@/lib/money";
 import { admit as defaultAdmit, rateHeaders, type Admission, type AdmitInput } from "@/lib/ratelimit";
+import { AuthAttempt } from "@/lib/ratelimit/auth-gate";
+import { recordUsageEvent } from "@/lib/usage/events";
+import { clientRequestIdFrom } from "../guard/client-request-id";
 import { errorResult, type ApiFormat } from "../errors";
 import { noteRefusedAdmission } from "./admission-hint";
-import { authFailure } from "./auth-failures";
 import { clientIp, hashClientIp, type GatewayContext, type GatewayHandler } from "./context";
 import { combinedObserver, type GatewayObserver } from "./observer";
 import { asRefusal, Refusal } from "./refusal";
@@ -52,6 +54,18 @@ function splitPath(path: string): { pathname: string; query: URLSearchParams } {
   return q < 0 ? { pathname: path, query: new URLSearchParams() } : { pathname: path.slice(0, q), query: new URLSearchParams(path.slice(q + 1)) };
 }
 
+const decoder = new TextDecoder();
+/** The error code of an error answer (its body's flat `code`), for the usage event. */
+function errorCodeOf(res: GatewayResponse): string | null {
+  if (!(res.body instanceof Uint8Array) || res.body.byteLength > 16_384) return null;
+  try {
+    const code = (JSON.parse(decoder.decode(res.body)) as { code?: unknown }).code;
+    return typeof code === "string" ? code.slice(0, 64) : null;
+  } catch {
+    return null;
+  }
+}
+
 function creditHeaders(balanceMicros: bigint, key: ApiKeyAuth): Record<string, string> {
   const h: Record<string, string> = { "X-Credit-Balance-Usd": microsToUsdExact(balanceMicros) };
   if (key.creditsExpiringSoon) h["X-Credit-Expiring-Soon"] = "true";
@@ -72,7 +86,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
 
   async function handle(req: GatewayRequest): Promise<GatewayResponse> {
     const startedAt = performance.now();
-    const requestId = acceptRequestId(header(req.headers, "x-request-id"));
+    const createdAt = new Date();
+    // Always ours: the client's own id (X-Client-Request-Id, or an X-Request-Id it sent) is kept
+    // as the account-scoped client_request_id, never a key for rows, holds or slots.
+    const requestId = newId("request");
     const { pathname, query } = splitPath(req.path);
     const sub = pathname.startsWith(API_PREFIX) ? pathname.slice(API_PREFIX.length) : pathname;
     const method = req.method === "HEAD" ? "GET" : req.method;
@@ -95,14 +112,49 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const format = typeof route.format === "function" ? route.format(req) : route.format;
     const clientIpHash = hashClientIp(clientIp(req.headers, req.clientAddress));
     const routeName = route.name;
+    let clientRequestId: string | null = null;
+    let clientIdError: unknown = null;
+    try {
+      clientRequestId = clientRequestIdFrom((name) => header(req.headers, name));
+    } catch (e) {
+      clientIdError = e;
+    }
+    // Every authenticated request is a usage event (lib/usage/events.ts, batched off this path)
+    // unless its call booked its own row with its settlement (`logged`). Unknown keys are not
+    // stored per account: the failed-auth limiter counts them per client address.
+    let ctx: GatewayContext | null = null;
     const respond = (res: GatewayResponse, key: ApiKeyAuth | null, model: string | null, stream = false): GatewayResponse => {
-      observer.response({ requestId, route: routeName, method: req.method, status: res.status, model, accountId: key?.accountId ?? null, stream, durationMs: performance.now() - startedAt });
+      const durationMs = performance.now() - startedAt;
+      observer.response({ requestId, route: routeName, method: req.method, status: res.status, model, accountId: key?.accountId ?? null, stream, durationMs });
+      if (clientRequestId) res.headers = { ...res.headers, "X-Client-Request-Id": clientRequestId };
+      if (key && !ctx?.logged) {
+        recordUsageEvent({
+          id: requestId,
+          accountId: key.accountId,
+          keyId: key.keyId,
+          method: req.method,
+          path: pathname,
+          endpoint: routeName,
+          model: model ?? ctx?.requestedModel ?? null,
+          stream,
+          statusCode: res.status,
+          errorCode: res.status >= 400 ? errorCodeOf(res) : null,
+          latencyMs: Math.round(durationMs),
+          clientRequestId,
+          clientIpHash,
+          byok: false,
+          createdAt,
+        });
+      }
       return res;
     };
 
     let key: ApiKeyAuth;
+    // The failed-auth limiter runs before the key's database lookup (auth-gate.ts).
+    const attempt = new AuthAttempt(clientIpHash);
     try {
-      key = await observer.stage("auth", { requestId, route: routeName }, () => authenticateApiKey(keyFromHeaders(req.headers)));
+      key = await observer.stage("auth", { requestId, route: routeName }, () => authenticateApiKey(keyFromHeaders(req.headers), undefined, () => attempt.gate()));
+      attempt.succeeded();
     } catch (e) {
       let err: Refusal;
       try {
@@ -111,9 +163,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
         return respond(errorResult(internal, requestId, format, {}, (x) => observer.internalError(requestId, x)), null, null);
       }
       if (err.code !== "INVALID_API_KEY" && err.code !== "KEY_REVOKED" && err.code !== "KEY_EXPIRED") return respond(errorResult(err, requestId, format), null, null);
-      const { err: final, headers } = await authFailure(clientIpHash, err);
-      return respond(errorResult(final, requestId, format, headers), null, null);
+      const { err: final, headers } = await attempt.failed(err);
+      return respond(errorResult(asRefusal(final), requestId, format, headers), null, null);
     }
+    if (clientIdError) return respond(errorResult(asRefusal(clientIdError), requestId, format, creditHeaders(key.balanceMicros, key)), key, null);
 
     const stageInfo = { requestId, route: routeName, accountId: key.accountId, keyId: key.keyId };
     const admission$ = observer.stage("admission", stageInfo, () =>
@@ -142,7 +195,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     }
 
     let slotUntil: Promise<unknown> | null = null;
-    const ctx: GatewayContext = {
+    ctx = {
       req,
       route: routeName,
       params: Object.fromEntries((route.paramNames ?? []).map((n, i) => [n, m[i + 1] ?? ""])),
@@ -156,6 +209,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
       balanceMicros: key.balanceMicros,
       headers: {},
       model: null,
+      requestedModel: null,
+      clientRequestId,
+      logged: false,
       stream: false,
       holdSlotUntil(done) {
         slotUntil = slotUntil ? Promise.allSettled([slotUntil, done]) : done;

@@ -21,6 +21,9 @@ export class StreamGuard {
   private total: ReturnType<typeof setTimeout> | null = null;
   private stall: ReturnType<typeof setTimeout> | null = null;
   private fired: StreamLimit | null = null;
+  private stopped = false;
+  private waiting = false;
+  private handedAt = 0;
 
   constructor(private readonly opts: StreamGuardOptions) {}
 
@@ -40,27 +43,39 @@ export class StreamGuard {
 
   /** An event was handed to the client: it must ask for the next one within stallMs. */
   handedOver(): void {
-    if (this.fired || this.opts.stallMs <= 0) return;
-    if (this.stall) clearTimeout(this.stall);
-    this.stall = setTimeout(() => this.fire("stalled"), this.opts.stallMs);
-    this.stall.unref?.();
+    if (this.stopped || this.opts.stallMs <= 0) return;
+    this.waiting = true;
+    this.handedAt = Date.now();
+    // One timer at a time, not one per event: it re-arms itself for what is left.
+    if (!this.stall) this.armStall(this.opts.stallMs);
   }
 
   /** The client asked for more. */
   pulled(): void {
-    if (this.stall) clearTimeout(this.stall);
-    this.stall = null;
+    this.waiting = false;
+  }
+
+  private armStall(ms: number): void {
+    this.stall = setTimeout(() => {
+      this.stall = null;
+      if (!this.waiting || this.stopped) return;
+      const left = this.opts.stallMs - (Date.now() - this.handedAt);
+      if (left <= 0) this.fire("stalled");
+      else this.armStall(left);
+    }, ms);
+    this.stall.unref?.();
   }
 
   /** The stream ended for any reason: no limit can fire any more. */
   stop(): void {
+    this.stopped = true;
     if (this.total) clearTimeout(this.total);
     if (this.stall) clearTimeout(this.stall);
     this.total = this.stall = null;
   }
 
   private fire(limit: StreamLimit): void {
-    if (this.fired) return;
+    if (this.fired || this.stopped) return;
     this.fired = limit;
     this.stop();
     this.opts.onLimit(limit);

@@ -1,17 +1,18 @@
 // The platform-key allowlist: priced fields pass, unpriced fields, values and headers are a 400
 // naming what to remove.
 import { describe, expect, it } from "vitest";
-import { AppError } from "@/lib/errors";
+import { Refusal } from "../core/refusal";
+import { statusOf } from "../errors";
 import { assertPlatformAllowed, type ProviderApi } from "./allowlist";
 
 const none = () => null;
-function refusal(api: ProviderApi, body: Record<string, unknown>, headers: Record<string, string> = {}): AppError | null {
+function refusal(api: ProviderApi, body: Record<string, unknown>, headers: Record<string, string> = {}): Refusal | null {
   try {
     assertPlatformAllowed(api, body, (n) => headers[n] ?? null);
     return null;
   } catch (e) {
-    expect(e).toBeInstanceOf(AppError);
-    return e as AppError;
+    expect(e).toBeInstanceOf(Refusal);
+    return e as Refusal;
   }
 }
 
@@ -24,7 +25,7 @@ describe("platform-key allowlist", () => {
 
   it("refuses beta headers", () => {
     const e = refusal("anthropic-messages", { model: "m", messages: [], max_tokens: 5 }, { "anthropic-beta": "context-1m-2025-08-07" });
-    expect(e?.status).toBe(400);
+    expect(statusOf(e!)).toBe(400);
     expect(e?.param).toBe("anthropic-beta");
     expect(e?.message).toMatch(/X-Provider-Key/);
     expect(refusal("openai-chat", { model: "m", messages: [] }, { "anthropic-beta": "x" })?.param).toBe("anthropic-beta");

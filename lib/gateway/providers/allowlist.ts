@@ -4,7 +4,7 @@
 // at a price Tollgate never charged. On the platform key such requests are refused with a 400
 // naming the field; with the caller's own key (X-Provider-Key, BYOK) everything passes, since the
 // caller pays the provider directly. One list per provider API, here and only here.
-import { AppError } from "@/lib/errors";
+import { Refusal } from "../core/refusal";
 
 /** true = allowed as sent; a function = allowed when it returns null, else the reason it is not. */
 type Rule = true | ((value: unknown) => string | null);
@@ -121,8 +121,8 @@ const POLICIES: Record<ProviderApi, ProviderPolicy> = {
   "anthropic-messages": ANTHROPIC_MESSAGES,
 };
 
-function refuse(what: string, why: string, param: string): AppError {
-  return new AppError(
+function refuse(what: string, why: string, param: string): Refusal {
+  return new Refusal(
     "INVALID_REQUEST",
     `${what} is not available with the gateway's provider key (${why}). Send your own provider key in X-Provider-Key to use it.`,
     { param },
