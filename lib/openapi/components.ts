@@ -115,8 +115,11 @@ export const requestRecordSchema = z
     created_at: z.string(),
     completed_at: z.string().nullable(),
     key_id: z.string().nullable(),
+    client_request_id: z.string().nullable().describe("The caller's own id (X-Client-Request-Id, or an X-Request-Id it sent)"),
+    method: z.string(),
+    path: z.string(),
     model: z.string().nullable(),
-    endpoint: z.string(),
+    endpoint: z.string().describe("Route name: chat.completions, messages, embeddings, models, credits, usage, requests, ..."),
     stream: z.boolean(),
     status: z.number().int().nullable(),
     error_code: z.string().nullable(),
@@ -126,12 +129,22 @@ export const requestRecordSchema = z
     output_tokens: z.number().int(),
     ...usdAndMicros("cost"),
     ...usdAndMicros("hold"),
+    overage_micros: z.string().describe("Charged beyond the hold (at most the gateway's per-call overage bound)"),
     latency_ms: z.number().int().nullable(),
     ttfb_ms: z.number().int().nullable(),
     max_tokens_clamped: z.number().int().nullable().describe("The max_tokens Tollgate set because the caller gave none and credit was short"),
     byok: z.boolean(),
   })
   .meta({ id: "RequestRecord", description: "Metadata of one call (never its content)" });
+
+export const requestListSchema = z
+  .object({
+    object: z.literal("list"),
+    data: z.array(requestRecordSchema),
+    has_more: z.boolean(),
+    next_cursor: z.string().nullable().describe("Pass as cursor for the next (older) page"),
+  })
+  .meta({ id: "RequestList", description: "Requests of the account, newest first" });
 
 export const transactionsSchema = z
   .object({

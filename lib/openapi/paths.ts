@@ -5,7 +5,8 @@ import { z } from "zod";
 import { chatRequestSchema, embeddingsRequestSchema, messagesRequestSchema, requestIdParamSchema } from "@/lib/gateway/schemas";
 import { modelIdSchema } from "@/lib/models/schemas";
 import { apiUsageQuerySchema, transactionsQuerySchema } from "@/lib/usage/schemas";
-import { creditsSchema, healthSchema, modelListSchema, modelSchema, passthroughSchema, requestRecordSchema, transactionsSchema, usageSchema } from "./components";
+import { requestListQuerySchema } from "@/lib/usage/request-log";
+import { creditsSchema, healthSchema, modelListSchema, modelSchema, passthroughSchema, requestListSchema, requestRecordSchema, transactionsSchema, usageSchema } from "./components";
 
 export type ErrorStatus = 400 | 401 | 402 | 404 | 413 | 415 | 429 | 500 | 502 | 503 | 504;
 
@@ -128,6 +129,19 @@ export const API_PATHS: ApiPath[] = [
     errorFormat: "openai",
     query: transactionsQuerySchema,
     success: { description: "A page of entries", schema: transactionsSchema, rateLimited: true },
+    errors: [400, ...READ_ERRORS],
+  },
+  {
+    method: "get",
+    path: "/api/v1/requests",
+    tag: "Account",
+    summary: "Every request of the account, newest first",
+    description:
+      "Every authenticated request — model calls, read-only calls and refusals (400, 402, 404, 413, 429, ...) — with the fields of /requests/{id}. Page with limit (≤ 200) and the next_cursor of the previous page; filter by client_request_id, status (an HTTP status, success or error), endpoint or model.",
+    auth: true,
+    errorFormat: "openai",
+    query: requestListQuerySchema,
+    success: { description: "A page of requests", schema: requestListSchema, rateLimited: true },
     errors: [400, ...READ_ERRORS],
   },
   {

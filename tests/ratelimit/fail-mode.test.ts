@@ -66,8 +66,8 @@ describe("RATELIMIT_FAIL_MODE", () => {
 
 describe("failed-auth gate", () => {
   it("refuses an address over budget before a lookup, remembers it locally, and gives back units of valid keys", async () => {
-    useRedis(REAL, "open");
     process.env.AUTH_FAILURE_RPM = "3";
+    useRedis(REAL, "open");
     const addr = `addr-${Math.random()}`;
     // A valid key's lookup does not count against the budget.
     const ok = new AuthAttempt(addr);
@@ -94,8 +94,8 @@ describe("failed-auth gate", () => {
   });
 
   it("failures that never reached a lookup (malformed keys) are counted too", async () => {
-    useRedis(REAL, "open");
     process.env.AUTH_FAILURE_RPM = "2";
+    useRedis(REAL, "open");
     const addr = `addr-${Math.random()}`;
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) statuses.push((await new AuthAttempt(addr).failed(new AppError("INVALID_API_KEY", "Invalid API key."))).err.status);
