@@ -78,7 +78,9 @@ describe("scheduled prices", () => {
     for await (const chunk of stream) if (chunk.usage) usage = chunk.usage;
     expect(Date.now()).toBeGreaterThan(effective.getTime());
     await settled();
-    const rows = await gw.t.db.select().from(requests).where(eq(requests.accountId, accountId));
+    // The request log also holds the /models read above; only the model calls are priced.
+    const modelCalls = async () => (await gw.t.db.select().from(requests).where(eq(requests.accountId, accountId))).filter((r) => r.endpoint === "chat.completions");
+    const rows = await modelCalls();
     expect(rows).toHaveLength(1);
     const oldCost = BigInt(Math.ceil((usage!.prompt_tokens + usage!.completion_tokens) * 1_000_000 / 1e6));
     expect(rows[0].costMicros).toBe(oldCost);
@@ -86,7 +88,7 @@ describe("scheduled prices", () => {
     // After the switch a new call pays the new price.
     const after = await client.chat.completions.create({ model: "switching", max_tokens: 20, messages: [{ role: "user", content: "after #tokens=10" }] });
     await settled();
-    const newest = (await gw.t.db.select().from(requests).where(eq(requests.accountId, accountId))).find((r) => r.id !== rows[0].id)!;
+    const newest = (await modelCalls()).find((r) => r.id !== rows[0].id)!;
     expect(newest.costMicros).toBe(BigInt((after.usage!.prompt_tokens + after.usage!.completion_tokens) * 100));
     expect((await verifyLedger(gw.t.db, accountId)).violations).toEqual([]);
   });
