@@ -2,7 +2,9 @@
 // the reservation (hold) — placed while admission is decided — the upstream request, then one of
 // two responders: a metered stream (stream.ts) or a JSON answer (respond-json.ts).
 import { findModel, type ModelRow } from "@/lib/models";
+import { lifecycleHeaders, lifecycleState } from "@/lib/models/lifecycle";
 import { concurrencyTtlMs } from "@/lib/ratelimit";
+import { tierLimits } from "@/lib/ratelimit/tiers";
 import { microsToUsdExact } from "@/lib/money";
 import { planHold } from "./billing";
 import { gatewayConfig } from "./config";
@@ -70,6 +72,11 @@ function byokKeyFrom(headers: HeaderBag): string | null {
 
 function validateModel(model: ModelRow | undefined, input: CallInput): ModelRow {
   if (!model) throw new Refusal("MODEL_NOT_FOUND", `The model '${input.modelId}' does not exist or is not enabled.`, { param: "model" });
+  // Past its sunset a model is refused before anything is held, so the call is never charged.
+  if (lifecycleState(model) === "sunset") {
+    const instead = model.replacementId ? ` Use '${model.replacementId}' instead.` : "";
+    throw new Refusal("MODEL_SUNSET", `The model '${model.id}' was retired on ${model.sunsetAt!.toISOString()}.${instead}`, { param: "model", headers: lifecycleHeaders(model) });
+  }
   if (input.op === "embeddings" && model.kind !== "embedding") throw new Refusal("INVALID_REQUEST", `'${model.id}' is not an embedding model.`, { param: "model" });
   if (input.op === "chat" && model.kind !== "chat") throw new Refusal("INVALID_REQUEST", `'${model.id}' is an embedding model; use /v1/embeddings.`, { param: "model" });
   if (input.requestedMax !== null && input.requestedMax > model.maxOutputTokens) {
@@ -106,6 +113,8 @@ export async function runModelCall(ctx: GatewayContext, input: CallInput): Promi
     return fail(e);
   }
   ctx.model = model;
+  // A deprecated model still serves, announcing its sunset and successor on every answer.
+  Object.assign(ctx.headers, lifecycleHeaders(model));
   const byok = byokKey !== null;
   record.byok = byok;
 
@@ -121,6 +130,8 @@ export async function runModelCall(ctx: GatewayContext, input: CallInput): Promi
         minMicros: plan.minMicros,
         maxMicros: plan.maxMicros,
         ttlSeconds: gatewayConfig.holdTtlSeconds(),
+        // The tier's daily spend cap, unless the key carries its own (the hold statement prefers it).
+        defaultDailyCapMicros: tierLimits(ctx.key.tier).dailyCapMicros,
         slot: { ttlMs: concurrencyTtlMs(), refresh: ctx.refreshSlot },
         observer: ctx.observer,
         provider: target.breaker,

@@ -34,6 +34,8 @@ export interface ReserveInput {
   minMicros: bigint;
   maxMicros: bigint;
   ttlSeconds: number;
+  /** The tier's daily spend cap, applied when the key has none of its own. */
+  defaultDailyCapMicros: bigint | null;
   /** The call's concurrency slot: refreshed with the hold. */
   slot: { ttlMs: number; refresh(): void };
   observer: Required<GatewayObserver>;
@@ -54,6 +56,7 @@ export async function reserve(input: ReserveInput): Promise<ReserveResult> {
       minMicros: input.minMicros,
       maxMicros: input.maxMicros,
       ttlSeconds: input.ttlSeconds,
+      defaultDailyCapMicros: input.defaultDailyCapMicros,
     });
   } catch (e) {
     // The request id is the hold's idempotency key: a client that reuses one gets a 409 rather
