@@ -65,7 +65,7 @@ async function lockModel(tx: DbOrTx, id: string): Promise<ModelRow> {
   return m;
 }
 
-export function addModel(db: DbOrTx, actor: CatalogueActor, input: Raw<AddModelInput>, now = new Date()): Promise<ModelRow> {
+export async function addModel(db: DbOrTx, actor: CatalogueActor, input: Raw<AddModelInput>, now = new Date()): Promise<ModelRow> {
   return applyAddModel(db, actor, parse(addModelSchema, input), now);
 }
 
@@ -99,7 +99,7 @@ export async function applyAddModel(db: DbOrTx, actor: CatalogueActor, v: AddMod
   return row;
 }
 
-export function setModel(db: DbOrTx, actor: CatalogueActor, input: Raw<SetModelInput>, now = new Date()): Promise<ModelRow> {
+export async function setModel(db: DbOrTx, actor: CatalogueActor, input: Raw<SetModelInput>, now = new Date()): Promise<ModelRow> {
   return applySetModel(db, actor, parse(setModelSchema, input), now);
 }
 
@@ -127,7 +127,7 @@ export async function applySetModel(db: DbOrTx, actor: CatalogueActor, v: SetMod
   return row;
 }
 
-export function disableModel(db: DbOrTx, actor: CatalogueActor, id: string, now = new Date()): Promise<ModelRow> {
+export async function disableModel(db: DbOrTx, actor: CatalogueActor, id: string, now = new Date()): Promise<ModelRow> {
   return setModel(db, actor, { id, enabled: false }, now);
 }
 
@@ -136,7 +136,7 @@ export function disableModel(db: DbOrTx, actor: CatalogueActor, id: string, now 
  * replacement. Re-deprecating keeps the original deprecation date and may move the sunset.
  * Accounts that used the model in the last 30 days are notified in the same transaction.
  */
-export function deprecateModel(db: DbOrTx, actor: CatalogueActor, input: Raw<DeprecateModelInput>, now = new Date()): Promise<{ model: ModelRow; notified: number }> {
+export async function deprecateModel(db: DbOrTx, actor: CatalogueActor, input: Raw<DeprecateModelInput>, now = new Date()): Promise<{ model: ModelRow; notified: number }> {
   return applyDeprecation(db, actor, parse(deprecateModelSchema, input), now);
 }
 
@@ -192,7 +192,7 @@ export type ScheduledPriceRow = typeof modelPrices.$inferSelect;
  * Schedules a new price from `effective` on: at least MIN_PRICE_NOTICE_DAYS out unless forced
  * (the audit row says it was). Customers who used the model in the last 30 days are notified.
  */
-export function schedulePrice(db: DbOrTx, actor: CatalogueActor, input: Raw<SchedulePriceInput>, now = new Date()): Promise<{ price: ScheduledPriceRow; notified: number }> {
+export async function schedulePrice(db: DbOrTx, actor: CatalogueActor, input: Raw<SchedulePriceInput>, now = new Date()): Promise<{ price: ScheduledPriceRow; notified: number }> {
   return applySchedulePrice(db, actor, parse(schedulePriceSchema, input), now);
 }
 
