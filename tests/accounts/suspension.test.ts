@@ -19,6 +19,10 @@ afterAll(async () => {
   await gw?.close();
 });
 
+// These tests poll the API every 100 ms to time the key cache; a standard key's 30 requests a
+// minute would answer 429 before the cache expires.
+const POLLING_TIER = { tier: "enterprise" } as const;
+
 const cli = (args: string[], env: Record<string, string | undefined> = {}) => runCli(gw.t.url!, args, env);
 const hasPg = () => Boolean(gw?.t.url);
 
@@ -62,7 +66,7 @@ describe("account:suspend / account:unsuspend (CLI)", () => {
   it("a suspended account's keys get 403 ACCOUNT_SUSPENDED within the 5 s cache bound, with no broadcast; lifting restores them", { timeout: 120_000 }, async () => {
     if (!hasPg()) return;
     const { accountId } = await ownedAccount("suspend-me@example.com");
-    const { key } = await newKey(gw.t, accountId);
+    const { key } = await newKey(gw.t, accountId, POLLING_TIER);
     expect((await chat(key)).status).toBe(200);
     // Prime this instance's key cache, then suspend from a process that cannot broadcast (no Redis):
     // only the cache's TTL can bring the change here.
@@ -94,7 +98,7 @@ describe("account:suspend / account:unsuspend (CLI)", () => {
 
   it("a status change made by another instance whose broadcast is lost still applies here within 5 s (cache TTL)", { timeout: 30_000 }, async () => {
     const { accountId } = await ownedAccount(`ttl-${Date.now()}@example.com`);
-    const { key } = await newKey(gw.t, accountId);
+    const { key } = await newKey(gw.t, accountId, POLLING_TIER);
     expect((await getJson(`${gw.base}/models`, key)).status).toBe(200); // cached here now
     // What another instance's suspendAccount commits, without its cache eviction reaching us.
     await gw.t.db.execute(sql`UPDATE accounts SET status = 'suspended', status_reason = 'ttl check' WHERE id = ${accountId}`);
@@ -126,8 +130,8 @@ describe("account:terminate (CLI)", () => {
   it("revokes every key (grace periods too), stops the API, keeps the balance, audits and notifies; it is final", { timeout: 120_000 }, async () => {
     if (!hasPg()) return;
     const { accountId } = await ownedAccount("terminate-me@example.com", BigInt(7_000_000));
-    const a = await newKey(gw.t, accountId);
-    const b = await newKey(gw.t, accountId);
+    const a = await newKey(gw.t, accountId, POLLING_TIER);
+    const b = await newKey(gw.t, accountId, POLLING_TIER);
     expect((await chat(a.key)).status).toBe(200);
     // b is mid-rotation: its old key is in a grace period.
     const rotated = await cli(["key:rotate", "--key-id", b.id, "--grace-hours", "2"]);
@@ -164,7 +168,7 @@ describe("key:revoke / key:rotate (CLI)", () => {
   it("rotate prints the new key once; the old key works for the grace period only; revoke ends it at once", { timeout: 120_000 }, async () => {
     if (!hasPg()) return;
     const { accountId } = await ownedAccount("rotate-cli@example.com");
-    const old = await newKey(gw.t, accountId);
+    const old = await newKey(gw.t, accountId, POLLING_TIER);
     const r = await cli(["key:rotate", "--key-id", old.id, "--grace-hours", "1"]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { id: string; key: string; previous_id: string; previous_grace_until: string };
@@ -197,7 +201,7 @@ describe("key:revoke / key:rotate (CLI)", () => {
   it("refuses unknown, malformed and already-revoked keys with a clear error", async () => {
     if (!hasPg()) return;
     const { accountId } = await ownedAccount("rotate-bad@example.com");
-    const k = await newKey(gw.t, accountId);
+    const k = await newKey(gw.t, accountId, POLLING_TIER);
     await cli(["key:revoke", "--key-id", k.id]);
     const bad = await Promise.all([
       cli(["key:revoke", "--key-id", "key_doesnotexist"]),
@@ -218,7 +222,7 @@ describe("key:revoke / key:rotate (CLI)", () => {
 describe("staff console", () => {
   it("staff suspend, lift and terminate from the account page; only staff may; the reason is required", { timeout: 60_000 }, async () => {
     const { accountId, userId: ownerId } = await ownedAccount(`staff-target-${Date.now()}@example.com`);
-    const { key } = await newKey(gw.t, accountId);
+    const { key } = await newKey(gw.t, accountId, POLLING_TIER);
     const staffId = await staffUser();
 
     const notStaff = await setAccountStatusAction.runAs({ userId: ownerId }, { accountId, op: "suspend", reason: "nope" });
@@ -243,7 +247,7 @@ describe("staff console", () => {
   it("staff revoke any key of the account; a key id paired with another account is not found", async () => {
     const { accountId, userId: ownerId } = await ownedAccount(`staff-keys-${Date.now()}@example.com`);
     const other = await ownedAccount(`staff-keys-other-${Date.now()}@example.com`);
-    const k = await newKey(gw.t, accountId);
+    const k = await newKey(gw.t, accountId, POLLING_TIER);
     const staffId = await staffUser();
     expect(await staffRevokeKeyAction.runAs({ userId: ownerId }, { accountId, keyId: k.id })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
     expect(await staffRevokeKeyAction.runAs({ userId: staffId }, { accountId: other.accountId, keyId: k.id })).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
