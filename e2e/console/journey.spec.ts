@@ -60,7 +60,7 @@ test("sign up, top up, call the API, dispute the charge, get refunded", async ({
   const csv = await (await download.createReadStream()).toArray();
   const text = Buffer.concat(csv as Buffer[]).toString("utf8");
   const lines = text.trim().split(/\r?\n/);
-  expect(lines[0]).toBe("entry_id,created_at,account_id,account_name,type,amount_usd,amount_micros,balance_after_usd,request_id,lot_id,stripe_reference,description");
+  expect(lines[0]).toBe("entry_id,created_at,account_id,account_name,type,amount_usd,amount_micros,balance_after_usd,request_id,lot_id,stripe_reference,description,receipt_url");
   expect(lines).toHaveLength(2); // header + the one charge (the top-up is filtered out)
   expect(lines[1]).toContain(requestId);
   expect(lines[1]).toContain(`,-${expectedCost},`);

@@ -14,7 +14,7 @@ export function AccountStatusControls({ accountId, status }: { accountId: string
     <div className="space-y-6">
       {status === "active" ? (
         <ActionForm action={setAccountStatusAction} hidden={{ accountId, op: "suspend" }} label="Suspend account" className="grid gap-3 sm:grid-cols-[1fr_auto] sm:items-end" successMessage="Suspended. Its keys get 403 within seconds.">
-          <FormField name="reason" label="Suspension reason" hint="Shown to the customer in the console, the notification and API errors.">
+          <FormField name="reason" id="f-suspend-reason" label="Suspension reason" hint="Shown to the customer in the console, the notification and API errors.">
             {(a) => <Input {...a} required maxLength={500} autoComplete="off" placeholder="e.g. Unpaid balance after a chargeback" />}
           </FormField>
           <SubmitButton variant="secondary" pendingText="Suspending…">
