@@ -91,6 +91,11 @@ export const envSchema = z
     // Serving.
     /** off: /api/v1 goes through the App Router route handlers instead of the node:http fast lane. */
     TOLLGATE_FAST_LANE: onOff("on"),
+    /**
+     * auto: with DATABASE_URL and REDIS_URL, `npm start` runs the console (Next.js) in its own
+     * process behind the gateway (lib/server/console.ts); off: in the gateway's process.
+     */
+    TOLLGATE_CONSOLE_PROCESS: z.preprocess(emptyToUndefined, z.enum(["auto", "off"]).default("auto")),
     /** Server processes: a number, or "auto" for the available cores. */
     TOLLGATE_WORKERS: z.preprocess(emptyToUndefined, z.union([z.literal("auto"), z.coerce.number().int().min(1).max(64)]).default(1)),
     /** Background jobs in this process: on/off (tests drive them directly unless "on"). */

@@ -21,7 +21,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startCountingProxy, type CountingProxy } from "./bench/counting-proxy";
-import { cpuSampler } from "./bench/cpu";
+import { consolePid, cpuSampler } from "./bench/cpu";
 import { createBenchDatabase, seedBench, type BenchDatabase } from "./bench/database";
 import { runHolds, type HoldsResult } from "./bench/holds";
 import { chatBody, MAX_TOKENS, OUTPUT_TOKENS, PROMPT, runHttpPhases, type RoundTrips } from "./bench/http-phases";
@@ -120,7 +120,7 @@ async function main(): Promise<number> {
       const portkey = flag("no-portkey") ? null : await startPortkeyProcess(path.join(TMP, "portkey.log"));
       if (portkey) stoppers.push(portkey.stop);
       log(`mock upstream ${mock.url}, Tollgate ${app.url}${routesApp ? `, route handlers ${routesApp.url}` : ""}${portkey ? `, Portkey ${portkey.url}` : ""}`);
-      const cpu = await cpuSampler({ serverPid: app.proc.pid, mockPid: mock.proc.pid, databaseUrl: db.databaseUrl });
+      const cpu = await cpuSampler({ serverPid: app.proc.pid, mockPid: mock.proc.pid, peerPid: portkey?.proc.pid, routesPid: routesApp?.proc.pid, redisPid: await localRedisPid(), databaseUrl: db.databaseUrl });
       stoppers.push(() => cpu.close());
       ({ results: httpResults, roundTrips } = await runHttpPhases({
         mockUrl: mock.url,
@@ -154,8 +154,9 @@ async function main(): Promise<number> {
         clearInterval(sampler);
         const end = rssMb(app.proc.pid);
         if (end !== null) samples.push([Math.round((Date.now() - t0) / 1000), end]);
-        soak = { seconds: SOAK_S, concurrency: 32, rps: r.rps, errors: r.errors, rssMb: samples };
-        log(`soak: ${r.rps} req/s, RSS ${samples.map(([, mb]) => mb).join(" → ")} MB`);
+        const consoleMb = rssMb(consolePid(app.proc.pid)) ?? undefined;
+        soak = { seconds: SOAK_S, concurrency: 32, rps: r.rps, errors: r.errors, rssMb: samples, ...(consoleMb !== undefined ? { consoleRssMb: consoleMb } : {}) };
+        log(`soak: ${r.rps} req/s, RSS ${samples.map(([, mb]) => mb).join(" → ")} MB${consoleMb !== undefined ? `; console process ${consoleMb} MB` : ""}`);
       } else soak = { skipped: SOAK_S > 0 ? "Tollgate phases did not run" : "--no-soak" };
       await cpu.close();
       await app.stop();
@@ -237,3 +238,20 @@ main().then(
     process.exit(2);
   },
 );
+
+/** PostgreSQL's CPU is read from /proc; Redis's too when it runs on this machine. */
+async function localRedisPid(): Promise<number | undefined> {
+  const url = process.env.REDIS_URL;
+  if (!url || !/^redis:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(url)) return undefined;
+  const { default: Redis } = await import("ioredis");
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await client.connect();
+    const m = /process_id:(\d+)/.exec(await client.info("server"));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    client.disconnect();
+  }
+}

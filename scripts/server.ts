@@ -1,12 +1,15 @@
 // The production server process `npm start` launches: lib/server (the gateway's fast lane in front
-// of Next.js) on PORT, in TOLLGATE_WORKERS processes sharing the port. SIGTERM drains each
-// process (lib/server/drain.ts) before it exits; the primary waits for its workers.
+// of Next.js) on PORT, in TOLLGATE_WORKERS processes sharing the port. With external stores the
+// console (Next.js) runs in one process of its own behind them (lib/server/console.ts), started
+// by the primary. SIGTERM drains each process (lib/server/drain.ts) before it exits; the primary
+// waits for its workers, then stops the console.
 import cluster from "node:cluster";
 import { closeDb } from "@/lib/db";
 import { env } from "@/lib/env";
 import { errFields, log } from "@/lib/log";
 import { joinClusterMetrics, serveClusterMetrics } from "@/lib/metrics/cluster";
 import { startServer } from "@/lib/server";
+import { separateConsole, spawnConsole, type ConsoleProcess } from "@/lib/server/console";
 import { workerCount, WorkersConfigError } from "@/lib/server/workers";
 import { initTracing, shutdownTracing } from "@/lib/tracing";
 
@@ -24,6 +27,14 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // The primary starts the console process; workers inherit its socket.
+  let consoleProcess: ConsoleProcess | null = null;
+  if (cluster.isPrimary && separateConsole(e)) {
+    consoleProcess = await spawnConsole();
+    process.env.TOLLGATE_CONSOLE_SOCKET = consoleProcess.socketPath;
+    serverLog().info({ pid: consoleProcess.pid() }, "console (Next.js) running in its own process");
+  }
+  const stopConsole = () => consoleProcess?.stop(e.TOLLGATE_DRAIN_TIMEOUT_MS + 5_000) ?? Promise.resolve();
   if (workers > 1 && cluster.isPrimary) {
     serverLog().info({ workers, port: e.PORT }, `starting ${workers} server processes on port ${e.PORT}`);
     serveClusterMetrics();
@@ -32,7 +43,7 @@ async function main(): Promise<void> {
     let draining = 0;
     cluster.on("exit", (worker, code, signal) => {
       if (stopping) {
-        if (--draining <= 0) process.exit(0);
+        if (--draining <= 0) void stopConsole().then(() => process.exit(0));
         return;
       }
       serverLog().error({ pid: worker.process.pid, code, signal }, "server process exited; starting another");
@@ -43,7 +54,7 @@ async function main(): Promise<void> {
       stopping = true;
       const live = Object.values(cluster.workers ?? {}).filter((w) => w && !w.isDead());
       draining = live.length;
-      if (draining === 0) process.exit(0);
+      if (draining === 0) void stopConsole().then(() => process.exit(0));
       for (const w of live) w!.process.kill("SIGTERM");
       // Each worker drains for up to TOLLGATE_DRAIN_TIMEOUT_MS; give them that and a little more.
       setTimeout(() => process.exit(1), e.TOLLGATE_DRAIN_TIMEOUT_MS + 10_000).unref();
@@ -55,7 +66,8 @@ async function main(): Promise<void> {
   if (cluster.isWorker) joinClusterMetrics();
   await initTracing();
   const fastLane = e.TOLLGATE_FAST_LANE === "on";
-  const s = await startServer({ port: e.PORT, hostname: "0.0.0.0", fastLane });
+  const consoleSocket = process.env.TOLLGATE_CONSOLE_SOCKET || undefined;
+  const s = await startServer({ port: e.PORT, hostname: "0.0.0.0", fastLane, consoleSocket });
   if (cluster.isPrimary) serverLog().info({ port: e.PORT, fastLane }, `listening on port ${e.PORT}; /api/v1 via ${fastLane ? "the fast lane (node:http)" : "the App Router route handlers (TOLLGATE_FAST_LANE=off)"}`);
   let stopping = false;
   const stop = () => {
@@ -64,6 +76,7 @@ async function main(): Promise<void> {
     void s
       .drain(e.TOLLGATE_DRAIN_TIMEOUT_MS)
       .then(async () => {
+        await stopConsole();
         await shutdownTracing();
         await closeDb();
         process.exit(0);

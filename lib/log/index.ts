@@ -1,7 +1,9 @@
 // The one logger of the server (pino). LOG_FORMAT=json|pretty (json in production, pretty for
-// development and the local evaluation server), LOG_LEVEL. Lines are written synchronously to
-// stdout: no worker-thread transport, which Next's bundler cannot follow, and a crash never
-// loses its last lines.
+// development and the local evaluation server), LOG_LEVEL. No worker-thread transport (Next's
+// bundler cannot follow one). JSON lines go to stdout asynchronously: a synchronous write per
+// request line is a system call on the API's hot path, while pending lines written together cost
+// one. They are flushed synchronously when the process exits (uncaught errors included), so only
+// a kill -9 or an out-of-memory kill can lose the last few lines.
 import pino, { type Logger } from "pino";
 import pretty from "pino-pretty";
 import { env, localMode, type Env } from "@/lib/env";
@@ -28,7 +30,17 @@ export function createLogger(opts: { format: "json" | "pretty"; level: string; d
   if (opts.format === "pretty") {
     return pino(base, pretty({ sync: true, colorize: !opts.destination && process.stdout.isTTY, ignore: "pid,hostname,service,component", messageFormat: "{if component}[{component}] {end}{msg}", translateTime: "SYS:HH:MM:ss", destination: opts.destination ?? 1 }));
   }
-  return pino(base, opts.destination ?? pino.destination({ dest: 1, sync: true }));
+  if (opts.destination) return pino(base, opts.destination);
+  // Bounded: a stdout nobody reads drops lines past 16 MiB rather than growing the heap.
+  const stdout = pino.destination({ dest: 1, sync: false, minLength: 0, maxLength: 16 * 1024 * 1024 });
+  process.once("exit", () => {
+    try {
+      stdout.flushSync();
+    } catch {
+      // stdout already gone: nothing left to write to
+    }
+  });
+  return pino(base, stdout);
 }
 
 /** The process-wide logger (shared by Next's bundle and the custom server through globalThis). */

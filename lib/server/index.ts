@@ -10,6 +10,9 @@ import { nodeHandler } from "@/lib/gateway/adapters/node";
 import { API_PREFIX } from "@/lib/gateway/core/gateway";
 import { staticSecurityHeaders } from "@/lib/security/headers";
 import { installObservability } from "@/lib/observability";
+import { livezResponse, readyzResponse } from "@/lib/health";
+import { metricsResponse } from "@/lib/metrics/http";
+import { consoleProxy } from "./console";
 import { drain, drainable } from "./drain";
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> | void;
@@ -44,17 +47,48 @@ export async function prepareNext(opts: { dir?: string; hostname?: string; port?
   return { handle: (req, res) => handle(req, res), close: async () => (app as unknown as { close?: () => Promise<void> }).close?.() };
 }
 
-/** Routes one request: the fast lane for /api/v1 (when on), Next for the rest (404 without Next). */
-export function requestListener(opts: { next: NextApp | null; fastLane: boolean }): http.RequestListener {
+/** Writes a Web Response (the probes' and the scraper's handlers) to a node:http response. */
+async function writeWebResponse(res: http.ServerResponse, answer: Response): Promise<void> {
+  res.writeHead(answer.status, Object.fromEntries(answer.headers));
+  res.end(Buffer.from(await answer.arrayBuffer()));
+}
+
+/** What this process answers itself when the console runs elsewhere: its own probes and metrics. */
+function ownEndpoints(): Map<string, (req: http.IncomingMessage) => Promise<Response>> {
+  const headersOf = (req: http.IncomingMessage) => {
+    const h = new Headers();
+    const auth = req.headers.authorization;
+    if (auth) h.set("authorization", auth);
+    return h;
+  };
+  return new Map<string, (req: http.IncomingMessage) => Promise<Response>>([
+    ["/livez", async () => livezResponse()],
+    ["/readyz", () => readyzResponse()],
+    ["/metrics", (req) => metricsResponse(new Request("http://localhost/metrics", { headers: headersOf(req) }))],
+  ]);
+}
+
+/**
+ * Routes one request: the fast lane for /api/v1 (when on), Next for the rest (404 without Next).
+ * `console` (a proxy to the console process, lib/server/console.ts) replaces Next; this process
+ * then answers /livez, /readyz and /metrics itself, as they describe the gateway.
+ */
+export function requestListener(opts: { next: NextApp | null; fastLane: boolean; console?: http.RequestListener }): http.RequestListener {
   installObservability(); // logs, metrics and traces of the gateway (once per process)
   const fast = opts.fastLane ? nodeHandler() : null;
-  const nextHandle = opts.next?.handle ?? null;
+  const nextHandle = opts.console ?? opts.next?.handle ?? null;
+  const own = opts.console ? ownEndpoints() : null;
   // What next.config.ts's headers() adds to every /api response when Next.js serves it.
   const apiHeaders = Object.entries(staticSecurityHeaders());
   return (req, res) => {
     if (fast && isApiPath(req.url)) {
       for (const [name, value] of apiHeaders) res.setHeader(name, value);
       void fast(req, res);
+      return;
+    }
+    const local = own && (req.method === "GET" || req.method === "HEAD") ? own.get((req.url ?? "/").split("?", 1)[0]) : undefined;
+    if (local) {
+      local(req).then((answer) => writeWebResponse(res, answer), () => res.writeHead(500).end());
       return;
     }
     if (nextHandle) {
@@ -89,14 +123,17 @@ export async function listen(listener: http.RequestListener, port: number, hostn
   };
 }
 
-/** Next.js plus (unless off) the fast lane, listening on `port`. */
-export async function startServer(opts: { port: number; hostname?: string; fastLane: boolean; dir?: string }): Promise<DrainableServer> {
-  const app = await prepareNext({ dir: opts.dir, hostname: opts.hostname, port: opts.port });
-  const tracked = drainable(requestListener({ next: app, fastLane: opts.fastLane }));
+/**
+ * The fast lane (unless off) in front of Next.js, listening on `port`. Next.js runs in this
+ * process, or — `consoleSocket` — in the console process listening there (lib/server/console.ts).
+ */
+export async function startServer(opts: { port: number; hostname?: string; fastLane: boolean; dir?: string; consoleSocket?: string }): Promise<DrainableServer> {
+  const app = opts.consoleSocket ? null : await prepareNext({ dir: opts.dir, hostname: opts.hostname, port: opts.port });
+  const tracked = drainable(requestListener({ next: app, fastLane: opts.fastLane, console: opts.consoleSocket ? consoleProxy(opts.consoleSocket) : undefined }));
   const running = await listen(tracked.listener, opts.port, opts.hostname);
   const close = async () => {
     await running.close();
-    await app.close();
+    await app?.close();
   };
   return {
     ...running,

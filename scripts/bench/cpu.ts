@@ -20,19 +20,56 @@ export function procCpuMs(pid: number | undefined): number | null {
   }
 }
 
+/** Processes whose parent is `pid` (the server's cluster workers and its console process). */
+function childrenOf(pid: number): { pid: number; cmdline: string }[] {
+  const out: { pid: number; cmdline: string }[] = [];
+  let entries: string[];
+  try {
+    entries = fs.readdirSync("/proc");
+  } catch {
+    return out;
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) out.push({ pid: Number(name), cmdline: fs.readFileSync(`/proc/${name}/cmdline`, "utf8").replace(/\0/g, " ") });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** The console process `npm start` runs beside the gateway (lib/server/console.ts), if any. */
+export function consolePid(serverPid: number | undefined): number | undefined {
+  return serverPid ? childrenOf(serverPid).find((c) => c.cmdline.includes("console-server"))?.pid : undefined;
+}
+
 export interface CpuSnapshot {
+  /** The gateway: the server process and its cluster workers (not its console process). */
   server: number | null;
+  /** The console process (Next.js), when it runs apart from the gateway. */
+  console: number | null;
+  /** The peer gateway (Portkey). */
+  peer: number | null;
+  /** The route-handler server (TOLLGATE_FAST_LANE=off). */
+  routes: number | null;
   mock: number | null;
   postgres: number | null;
+  redis: number | null;
   loadgen: number;
 }
+
+export const EMPTY_CPU: CpuSnapshot = { server: 0, console: 0, peer: 0, routes: 0, mock: 0, postgres: 0, redis: 0, loadgen: 0 };
 
 export interface CpuSampler {
   snapshot(): Promise<CpuSnapshot>;
   close(): Promise<void>;
 }
 
-export async function cpuSampler(opts: { serverPid?: number; mockPid?: number; databaseUrl?: string }): Promise<CpuSampler> {
+export async function cpuSampler(opts: { serverPid?: number; mockPid?: number; peerPid?: number; routesPid?: number; redisPid?: number; databaseUrl?: string }): Promise<CpuSampler> {
   let client: pg.Client | null = null;
   let dbName: string | null = null;
   if (opts.databaseUrl && fs.existsSync("/proc/self/stat")) {
@@ -41,6 +78,8 @@ export async function cpuSampler(opts: { serverPid?: number; mockPid?: number; d
     dbName = decodeURIComponent(new URL(opts.databaseUrl).pathname.slice(1));
   }
   const backendCpu = new Map<number, number>();
+  const workerCpu = new Map<number, number>();
+  const consoleId = consolePid(opts.serverPid);
 
   return {
     async snapshot() {
@@ -55,8 +94,26 @@ export async function cpuSampler(opts: { serverPid?: number; mockPid?: number; d
         }
         postgres = [...backendCpu.values()].reduce((a, b) => a + b, 0);
       }
+      let server = procCpuMs(opts.serverPid);
+      if (server !== null && opts.serverPid) {
+        for (const c of childrenOf(opts.serverPid)) {
+          if (c.pid === consoleId || !c.cmdline.includes("server.ts")) continue;
+          const ms = procCpuMs(c.pid);
+          if (ms !== null) workerCpu.set(c.pid, ms);
+        }
+        server += [...workerCpu.values()].reduce((a, b) => a + b, 0);
+      }
       const self = process.cpuUsage();
-      return { server: procCpuMs(opts.serverPid), mock: procCpuMs(opts.mockPid), postgres, loadgen: (self.user + self.system) / 1000 };
+      return {
+        server,
+        console: consoleId ? procCpuMs(consoleId) : null,
+        peer: procCpuMs(opts.peerPid),
+        routes: procCpuMs(opts.routesPid),
+        mock: procCpuMs(opts.mockPid),
+        postgres,
+        redis: procCpuMs(opts.redisPid),
+        loadgen: (self.user + self.system) / 1000,
+      };
     },
     async close() {
       const c = client;
@@ -71,7 +128,7 @@ export type CpuPerRequest = Partial<Record<keyof CpuSnapshot, number>>;
 export function cpuPerRequest(a: CpuSnapshot, b: CpuSnapshot, requests: number): CpuPerRequest {
   const out: CpuPerRequest = {};
   const n = Math.max(1, requests);
-  for (const k of ["server", "mock", "postgres", "loadgen"] as const) {
+  for (const k of ["server", "console", "peer", "routes", "mock", "postgres", "redis", "loadgen"] as const) {
     const x = a[k];
     const y = b[k];
     if (x !== null && y !== null) out[k] = Math.round(((y - x) / n) * 1000) / 1000;

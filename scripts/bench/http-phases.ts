@@ -3,7 +3,7 @@
 // --diagnose, database/Redis round trips per request.
 import http from "node:http";
 import type { CountingProxy } from "./counting-proxy";
-import { cpuPerRequest, type CpuSampler, type CpuSnapshot } from "./cpu";
+import { cpuPerRequest, EMPTY_CPU, type CpuSampler, type CpuSnapshot } from "./cpu";
 import { mergeRuns, runLoad, runLoadRaw, sendOnce, type HttpTarget, type RawRun } from "./loadgen";
 import type { PhaseOutcome } from "./report";
 
@@ -162,7 +162,7 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
         // Work a handler does after its response (settling a finished stream) still belongs to it.
         await new Promise((res) => setTimeout(res, 250));
         const cpu1 = await o.cpu.snapshot();
-        const a = acc.get(name) ?? { runs: [], cpu: { server: 0, mock: 0, postgres: 0, loadgen: 0 }, pg: { roundTrips: 0, messages: 0 }, redis: { roundTrips: 0, messages: 0 } };
+        const a = acc.get(name) ?? { runs: [], cpu: { ...EMPTY_CPU }, pg: { roundTrips: 0, messages: 0 }, redis: { roundTrips: 0, messages: 0 } };
         a.runs.push(run);
         a.cpu = addCpu(a.cpu, cpu0, cpu1);
         const pg1 = o.proxies.pg?.snapshot();
@@ -178,15 +178,18 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
     const a = acc.get(name);
     if (!a) continue;
     const r = mergeRuns(a.runs);
-    const cpu = cpuPerRequest({ server: 0, mock: 0, postgres: 0, loadgen: 0 }, a.cpu, r.sent);
-    if (!viaTollgate) delete cpu.postgres;
-    if (name.startsWith("direct.")) delete cpu.server;
-    if (name.startsWith("noop.")) delete cpu.mock;
-    // Those run in processes the sampler does not watch (Portkey, the route-handler server).
-    if (name.startsWith("portkey.") || name.startsWith("routes.")) {
-      delete cpu.server;
-      delete cpu.postgres;
+    const all = cpuPerRequest(EMPTY_CPU, a.cpu, r.sent);
+    // Each phase reports the processes on its path; "server" is the gateway it measures.
+    const cpu: typeof all = {};
+    const server = name.startsWith("portkey.") ? all.peer : name.startsWith("routes.") ? all.routes : name.startsWith("direct.") ? undefined : all.server;
+    if (server !== undefined) cpu.server = server;
+    if (name.startsWith("noop.") && all.console !== undefined) cpu.console = all.console;
+    if (!name.startsWith("noop.")) cpu.mock = all.mock;
+    if (viaTollgate) {
+      if (all.postgres !== undefined) cpu.postgres = all.postgres;
+      if (all.redis !== undefined) cpu.redis = all.redis;
     }
+    cpu.loadgen = all.loadgen;
     results[name] = { ...r, cpuMsPerRequest: cpu };
     o.log(`${name}: ${r.rps} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  errors ${r.errors}${r.errors ? ` e.g. ${r.errorSamples[0]}` : ""}  cpu ms/req ${JSON.stringify(cpu)}`);
     if (viaTollgate && (o.proxies.pg || o.proxies.redis)) {
@@ -204,5 +207,14 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
 /** acc + (b − a), per process; a process measured in neither stays null. */
 function addCpu(acc: CpuSnapshot, a: CpuSnapshot, b: CpuSnapshot): CpuSnapshot {
   const add = (sum: number | null, x: number | null, y: number | null) => (sum === null || x === null || y === null ? null : sum + (y - x));
-  return { server: add(acc.server, a.server, b.server), mock: add(acc.mock, a.mock, b.mock), postgres: add(acc.postgres, a.postgres, b.postgres), loadgen: acc.loadgen + (b.loadgen - a.loadgen) };
+  return {
+    server: add(acc.server, a.server, b.server),
+    console: add(acc.console, a.console, b.console),
+    peer: add(acc.peer, a.peer, b.peer),
+    routes: add(acc.routes, a.routes, b.routes),
+    mock: add(acc.mock, a.mock, b.mock),
+    postgres: add(acc.postgres, a.postgres, b.postgres),
+    redis: add(acc.redis, a.redis, b.redis),
+    loadgen: acc.loadgen + (b.loadgen - a.loadgen),
+  };
 }

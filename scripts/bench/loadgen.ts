@@ -38,7 +38,7 @@ export interface PhaseResult {
   latencyMs: LatencySummary;
   ttfbMs: LatencySummary;
   /** CPU ms per request of each process involved (filled in by the phase runner). */
-  cpuMsPerRequest?: Partial<Record<"server" | "mock" | "postgres" | "loadgen", number>>;
+  cpuMsPerRequest?: Partial<Record<"server" | "console" | "peer" | "routes" | "mock" | "postgres" | "redis" | "loadgen", number>>;
 }
 
 export function percentile(sorted: number[], p: number): number {

@@ -23,8 +23,10 @@ export interface SoakResult {
   concurrency: number;
   rps: number;
   errors: number;
-  /** [seconds since start, RSS MB] of the Tollgate server process. */
+  /** [seconds since start, RSS MB] of the Tollgate server process (the one serving /api/v1). */
   rssMb: [number, number][];
+  /** RSS of the console process (Next.js) at the end, when it runs apart from the gateway. */
+  consoleRssMb?: number;
 }
 
 export interface ExtraChecks {
@@ -81,12 +83,16 @@ export function evaluateTargets(http: Record<string, PhaseOutcome>, holdsHot: Ho
   const verdict = soak ? soakVerdict(soak) : null;
   out.push({
     id: "rss_after_soak",
-    description: "Tollgate server RSS after a c32 soak (non-streaming), and flat over its second half",
+    description: "RSS of the Tollgate process serving /api/v1 after a c32 soak (non-streaming), and flat over its second half",
     target: "< 300 MB, flat",
     value: verdict ? verdict.finalMb : null,
     unit: "MB",
     pass: verdict !== null && verdict.finalMb < 300 && verdict.flat,
-    note: verdict && soak ? `${soak.seconds} s at ${soak.rps} req/s; +${verdict.growthMb} MB over the second half; ${soak.errors} errors` : "not measured",
+    note:
+      verdict && soak
+        ? `${soak.seconds} s at ${soak.rps} req/s; +${verdict.growthMb} MB over the second half; ${soak.errors} errors` +
+          (soak.consoleRssMb !== undefined ? `; the console process (Next.js, apart) ${soak.consoleRssMb} MB, both ${round(verdict.finalMb + soak.consoleRssMb, 1)} MB` : "")
+        : "not measured",
   });
 
   out.push({
@@ -172,7 +178,7 @@ export function renderTable(
   const pad = (s: string, n: number) => s.padEnd(n);
   const lpad = (s: string, n: number) => s.padStart(n);
   lines.push(
-    `${pad("phase", 26)}${lpad("conc", 5)}${lpad("req/s", 10)}${lpad("p50 ms", 9)}${lpad("p99 ms", 9)}${lpad("ttfb p50", 10)}${lpad("errors", 8)}   cpu ms/req: server  pg  mock`,
+    `${pad("phase", 26)}${lpad("conc", 5)}${lpad("req/s", 10)}${lpad("p50 ms", 9)}${lpad("p99 ms", 9)}${lpad("ttfb p50", 10)}${lpad("errors", 8)}   cpu ms/req: server  pg  redis  mock`,
   );
   for (const [name, p] of Object.entries(http)) {
     if (!isRun(p)) {
@@ -181,7 +187,7 @@ export function renderTable(
     }
     lines.push(
       `${pad(name, 26)}${lpad(String(p.concurrency), 5)}${lpad(fmt(p.rps, 1), 10)}${lpad(fmt(p.latencyMs.p50), 9)}${lpad(fmt(p.latencyMs.p99), 9)}${lpad(fmt(p.ttfbMs.p50), 10)}${lpad(String(p.errors), 8)}` +
-        `   ${lpad(fmt(p.cpuMsPerRequest?.server), 17)}${lpad(fmt(p.cpuMsPerRequest?.postgres), 6)}${lpad(fmt(p.cpuMsPerRequest?.mock), 6)}`,
+        `   ${lpad(fmt(p.cpuMsPerRequest?.server), 17)}${lpad(fmt(p.cpuMsPerRequest?.postgres), 6)}${lpad(fmt(p.cpuMsPerRequest?.redis), 7)}${lpad(fmt(p.cpuMsPerRequest?.mock), 6)}`,
     );
   }
   lines.push("");
