@@ -1,9 +1,9 @@
 // The one logger of the server (pino). LOG_FORMAT=json|pretty (json in production, pretty for
 // development and the local evaluation server), LOG_LEVEL. No worker-thread transport (Next's
-// bundler cannot follow one). JSON lines go to stdout asynchronously: a synchronous write per
-// request line is a system call on the API's hot path, while pending lines written together cost
-// one. They are flushed synchronously when the process exits (uncaught errors included), so only
-// a kill -9 or an out-of-memory kill can lose the last few lines.
+// bundler cannot follow one). JSON lines go to stdout asynchronously, gathered up to 4 KiB or
+// 200 ms: a synchronous write per request line is a system call on the API's hot path, while
+// lines written together cost one. They are flushed synchronously when the process exits
+// (uncaught errors included), so only a kill -9 or an out-of-memory kill loses the last ≤ 200 ms.
 import pino, { type Logger } from "pino";
 import pretty from "pino-pretty";
 import { env, localMode, type Env } from "@/lib/env";
@@ -32,7 +32,15 @@ export function createLogger(opts: { format: "json" | "pretty"; level: string; d
   }
   if (opts.destination) return pino(base, opts.destination);
   // Bounded: a stdout nobody reads drops lines past 16 MiB rather than growing the heap.
-  const stdout = pino.destination({ dest: 1, sync: false, minLength: 0, maxLength: 16 * 1024 * 1024 });
+  const stdout = pino.destination({ dest: 1, sync: false, minLength: 4096, maxLength: 16 * 1024 * 1024 });
+  // Lines wait for 4 KiB to gather, but never longer than this: a quiet server's log stays live.
+  setInterval(() => {
+    try {
+      stdout.flush();
+    } catch {
+      // a write is in flight or stdout is gone; the next tick retries
+    }
+  }, 200).unref();
   process.once("exit", () => {
     try {
       stdout.flushSync();

@@ -26,6 +26,7 @@ const validateStream = (_: number, body: string) => {
   if (pieces !== OUTPUT_TOKENS) return `stream delivered ${pieces} tokens, expected ${OUTPUT_TOKENS}: ${body.slice(-200)}`;
   return body.includes("data: [DONE]") ? null : `stream without [DONE]: ${body.slice(-200)}`;
 };
+const validateModels = (status: number, body: string) => (status === 200 && body.includes('"object":"list"') ? null : `unexpected answer ${status}: ${body.slice(0, 200)}`);
 const validateNoop = (_: number, body: string) => (body.includes('"ok":true') ? null : `unexpected body: ${body.slice(0, 200)}`);
 
 function chatTarget(base: string, key: string, stream: boolean): HttpTarget {
@@ -120,6 +121,9 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
     plan.push([`direct.stream.c${c}`, direct(true), c, false]);
     plan.push([`tollgate.stream.c${c}`, tollgate(true), c, true]);
   }
+  // INFO: a read-only call that books no money — its only database work is its usage event
+  // (batched, lib/usage/events.ts), so the phase shows what recording every request costs.
+  plan.push([`tollgate.models.c32`, { url: `${o.appUrl}/api/v1/models`, method: "GET", headers: { authorization: `Bearer ${o.gatewayKey}` }, validate: validateModels }, 32, true]);
   // Next.js's own floor on this machine (INFO): a no-op App Router route.
   plan.push([`noop.c32`, noop, 32, false]);
   // Not a target: the same load spread over 32 accounts shows how much the single hot account
