@@ -22,7 +22,9 @@ const nextConfig: NextConfig = {
     "@opentelemetry/resources",
   ],
   poweredByHeader: false,
-  // Parallel builds (tests, bench) can use their own output directory.
+  // Parallel builds (tests, bench) can use their own output directory. Raw process.env reads in
+  // this file: it is evaluated by `next build` too, where lib/env's schema (which demands
+  // production secrets) must not run.
   distDir: process.env.NEXT_DIST_DIR || ".next",
   // `npm test` runs tsc and eslint as their own steps; the build only compiles.
   typescript: { ignoreBuildErrors: true },

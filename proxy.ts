@@ -2,11 +2,14 @@
 // nonce per request. Route handlers under /api answer JSON or redirects, not pages, and stay off
 // this path (the gateway's hot path included); they get the static headers from next.config.ts.
 import { NextResponse, type NextRequest } from "next/server";
+import { env } from "@/lib/env";
 import { appIsHttps, contentSecurityPolicy, staticSecurityHeaders } from "@/lib/security/headers";
 
 export function proxy(request: NextRequest) {
   const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
-  const https = appIsHttps(process.env.APP_URL);
+  // The proxy runs on the Node.js runtime in Next 16 (edge is not available to it), so the schema loads here.
+  const https = appIsHttps(env().APP_URL);
+  // Raw NODE_ENV: Next inlines it at build time, so a production build never gets the dev CSP.
   const csp = contentSecurityPolicy(nonce, { dev: process.env.NODE_ENV === "development", https });
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set("x-nonce", nonce);

@@ -8,12 +8,12 @@ const optUrl = z.preprocess(emptyToUndefined, z.string().url().optional());
 const port = (fallback: number) => z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(65535).default(fallback));
 /** A non-negative whole number (milliseconds, counts) with a default. */
 const count = (fallback: number, max = Number.MAX_SAFE_INTEGER) => z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(max).default(fallback));
-const onOff = (fallback: "on" | "off") =>
-  z.preprocess((v) => {
-    const s = typeof emptyToUndefined(v) === "string" ? String(v).trim().toLowerCase() : undefined;
-    if (s === undefined) return undefined;
-    return ["1", "true", "on", "yes"].includes(s) ? "on" : ["0", "false", "off", "no"].includes(s) ? "off" : s;
-  }, z.enum(["on", "off"]).default(fallback));
+const toOnOff = (v: unknown) => {
+  const s = typeof emptyToUndefined(v) === "string" ? String(v).trim().toLowerCase() : undefined;
+  if (s === undefined) return undefined;
+  return ["1", "true", "on", "yes"].includes(s) ? "on" : ["0", "false", "off", "no"].includes(s) ? "off" : s;
+};
+const onOff = (fallback: "on" | "off") => z.preprocess(toOnOff, z.enum(["on", "off"]).default(fallback));
 
 export const envSchema = z
   .object({
@@ -79,7 +79,8 @@ export const envSchema = z
     RATELIMIT_TIMEOUT_MS: count(1000),
     CONCURRENCY_TTL_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1000).default(120_000)),
     AUTH_FAILURE_RPM: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(120)),
-    KEY_CACHE_TTL_MS: count(2000),
+    // At most 5 s: a revoked key must stop working within seconds even if the pub/sub message is lost.
+    KEY_CACHE_TTL_MS: count(2000, 5000),
     MODELS_CACHE_TTL_MS: count(10_000),
     TOLLGATE_REDIS_PREFIX: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default("tollgate")),
     // Database access.
@@ -88,6 +89,8 @@ export const envSchema = z
     /** off: the hot statements use the plain pool (no pipelining, no reliance on pg internals). */
     TOLLGATE_PG_PIPELINE: onOff("on"),
     TOLLGATE_SKIP_MIGRATE: z.preprocess(emptyToUndefined, z.enum(["1"]).optional()),
+    /** Set by `npm start` (and the e2e server): the server opens the embedded database at boot and serves it to the CLI. */
+    TOLLGATE_PGLITE_SOCKET: z.preprocess(emptyToUndefined, z.enum(["1"]).optional()),
     // Serving.
     /** off: /api/v1 goes through the App Router route handlers instead of the node:http fast lane. */
     TOLLGATE_FAST_LANE: onOff("on"),
@@ -98,8 +101,8 @@ export const envSchema = z
     TOLLGATE_CONSOLE_PROCESS: z.preprocess(emptyToUndefined, z.enum(["auto", "off"]).default("auto")),
     /** Server processes: a number, or "auto" for the available cores. */
     TOLLGATE_WORKERS: z.preprocess(emptyToUndefined, z.union([z.literal("auto"), z.coerce.number().int().min(1).max(64)]).default(1)),
-    /** Background jobs in this process: on/off (tests drive them directly unless "on"). */
-    TOLLGATE_JOBS: z.preprocess(emptyToUndefined, z.string().optional()),
+    /** Background jobs in this process: on/off; unset means on, except under NODE_ENV=test (tests drive them directly). */
+    TOLLGATE_JOBS: z.preprocess(toOnOff, z.enum(["on", "off"]).optional()),
     /** The bench's framework-floor route (app/api/noop) answers only when this is "1". */
     TOLLGATE_BENCH_ROUTES: z.preprocess(emptyToUndefined, z.enum(["1"]).optional()),
     GITHUB_ID: opt,

@@ -7,6 +7,7 @@ import { signUp } from "@/lib/auth/sign-up";
 import { safeCallbackPath, sameOriginPath } from "@/lib/auth/redirect";
 import { TERMS_VERSION } from "@/lib/auth/terms";
 import { shouldSeedDemo } from "@/scripts/start/prepare";
+import { resetEnvCache } from "@/lib/env";
 import { createTestDb, type TestDb } from "./helpers/db";
 import { startApp, type TestApp } from "./helpers/app";
 
@@ -14,6 +15,7 @@ let t: TestDb;
 let app: TestApp;
 beforeAll(async () => {
   process.env.AUTH_SECRET ??= "test-secret-for-auth-tests-0123456789";
+  resetEnvCache(); // the app reads the secret through the cached, validated environment
   t = await createTestDb();
   app = await startApp();
 });
@@ -66,6 +68,7 @@ describe("security headers", () => {
   it("sends HSTS only when APP_URL is https", async () => {
     const before = process.env.APP_URL;
     process.env.APP_URL = "https://console.example.com";
+    resetEnvCache(); // proxy.ts reads APP_URL through the cached, validated environment
     try {
       const res = await fetch(`${app.url}/signin`);
       expect(res.headers.get("strict-transport-security")).toMatch(/^max-age=\d{8,}/);
@@ -73,6 +76,7 @@ describe("security headers", () => {
     } finally {
       if (before === undefined) delete process.env.APP_URL;
       else process.env.APP_URL = before;
+      resetEnvCache();
     }
   });
 });

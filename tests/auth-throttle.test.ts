@@ -8,6 +8,7 @@ import { createUserWithAccount } from "@/lib/auth/users";
 import { signUp } from "@/lib/auth/sign-up";
 import { signInKeys } from "@/lib/auth/throttle";
 import { getLimitStore } from "@/lib/ratelimit";
+import { resetEnvCache } from "@/lib/env";
 import { createTestDb, testRedisPrefix, type TestDb } from "./helpers/db";
 import { startApp, type TestApp } from "./helpers/app";
 import { httpSignIn, sessionOf } from "./helpers/auth-http";
@@ -17,6 +18,7 @@ let app: TestApp;
 beforeAll(async () => {
   process.env.AUTH_SECRET ??= "test-secret-for-auth-tests-0123456789";
   process.env.TOLLGATE_REDIS_PREFIX = testRedisPrefix();
+  resetEnvCache(); // the app reads both through the cached, validated environment
   t = await createTestDb();
   app = await startApp();
 });

@@ -4,7 +4,7 @@ import { defineAction } from "@/lib/auth/action";
 import { can } from "@/lib/auth/permissions";
 import { authenticate, createUserWithAccount } from "@/lib/auth/users";
 import { memberships } from "@/db/schema";
-import { parseEnv } from "@/lib/env";
+import { parseEnv, resetEnvCache } from "@/lib/env";
 import { createTestDb, type TestDb } from "./helpers/db";
 import { startApp, type TestApp } from "./helpers/app";
 
@@ -12,6 +12,7 @@ let t: TestDb;
 let app: TestApp;
 beforeAll(async () => {
   process.env.AUTH_SECRET ??= "test-secret-for-auth-tests-0123456789";
+  resetEnvCache(); // the app reads the secret through the cached, validated environment
   t = await createTestDb();
   app = await startApp();
 });

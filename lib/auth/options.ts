@@ -8,6 +8,7 @@ import GitHubProvider from "next-auth/providers/github";
 import GoogleProvider from "next-auth/providers/google";
 import { clientIp } from "@/lib/gateway/client-address";
 import { getDb } from "@/lib/db";
+import { env } from "@/lib/env";
 import { isAppError } from "@/lib/errors";
 import { DEFAULT_AFTER_SIGN_IN, sameOriginPath } from "./redirect";
 import { authSecret } from "./secret";
@@ -18,12 +19,13 @@ import { auditUserEvent } from "./events";
 import { providerVerifiedEmail, resolveOAuthSignIn } from "./oauth";
 
 function oauthProviders() {
+  const e = env();
   const providers = [];
-  if (process.env.GITHUB_ID && process.env.GITHUB_SECRET) {
-    providers.push(GitHubProvider({ clientId: process.env.GITHUB_ID, clientSecret: process.env.GITHUB_SECRET }));
+  if (e.GITHUB_ID && e.GITHUB_SECRET) {
+    providers.push(GitHubProvider({ clientId: e.GITHUB_ID, clientSecret: e.GITHUB_SECRET }));
   }
-  if (process.env.GOOGLE_ID && process.env.GOOGLE_SECRET) {
-    providers.push(GoogleProvider({ clientId: process.env.GOOGLE_ID, clientSecret: process.env.GOOGLE_SECRET }));
+  if (e.GOOGLE_ID && e.GOOGLE_SECRET) {
+    providers.push(GoogleProvider({ clientId: e.GOOGLE_ID, clientSecret: e.GOOGLE_SECRET }));
   }
   return providers;
 }

@@ -3,17 +3,21 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { env } from "@/lib/env";
 
 let cached: string | undefined;
 
 export function authSecret(): string {
   if (cached) return cached;
-  const fromEnv = process.env.AUTH_SECRET || process.env.NEXTAUTH_SECRET;
+  const e = env();
+  const fromEnv = e.AUTH_SECRET ?? e.NEXTAUTH_SECRET;
   if (fromEnv) return (cached = fromEnv);
-  if (process.env.NODE_ENV === "production" && process.env.TOLLGATE_GENERATED_AUTH_SECRET !== "1") {
+  // Raw NODE_ENV: Next inlines it at build time, so a production build never falls back to a
+  // generated secret even if the server was started without NODE_ENV=production.
+  if (process.env.NODE_ENV === "production" && e.TOLLGATE_GENERATED_AUTH_SECRET !== "1") {
     throw new Error("AUTH_SECRET is required in production");
   }
-  const file = path.resolve(process.env.DATA_DIR || ".data", "auth-secret");
+  const file = path.resolve(e.DATA_DIR, "auth-secret");
   try {
     cached = fs.readFileSync(file, "utf8").trim();
     if (cached) return cached;

@@ -7,6 +7,7 @@ import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { accounts, memberships, users } from "@/db/schema";
 import { getDb, type Db } from "@/lib/db";
+import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { authOptions } from "./options";
 import type { Role } from "./permissions";
@@ -111,5 +112,6 @@ export async function setCurrentAccount(accountId: string): Promise<void> {
     .where(and(eq(memberships.userId, user.id), eq(memberships.accountId, accountId)))
     .limit(1);
   if (!membership) throw new AppError("NOT_FOUND", "Account not found");
-  (await cookies()).set(ACCOUNT_COOKIE, accountId, { httpOnly: true, sameSite: "lax", path: "/", secure: process.env.NODE_ENV === "production" && (process.env.APP_URL ?? "").startsWith("https") });
+  // Raw NODE_ENV: Next inlines it at build time, so a production build decides, whatever the runtime sets.
+  (await cookies()).set(ACCOUNT_COOKIE, accountId, { httpOnly: true, sameSite: "lax", path: "/", secure: process.env.NODE_ENV === "production" && (env().APP_URL ?? "").startsWith("https") });
 }

@@ -5,6 +5,7 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import * as schema from "@/db/schema";
+import { env } from "@/lib/env";
 import { errFields, log } from "@/lib/log";
 import { serveOnSocket, socketAnswers, socketPath, SOCKET_PORT } from "./socket";
 
@@ -71,7 +72,7 @@ export async function openDb(opts: { databaseUrl?: string; socketDir?: string; d
 /** The server's embedded database, also served on DATA_DIR's socket for the CLI. */
 async function openServedPglite(dataDir: string): Promise<DbHandle> {
   const handle = await openDb({ dataDir });
-  if (process.env.TOLLGATE_SKIP_MIGRATE !== "1") await migrate(handle);
+  if (env().TOLLGATE_SKIP_MIGRATE !== "1") await migrate(handle);
   const client = (handle.db as unknown as { $client: import("@electric-sql/pglite").PGlite }).$client;
   const served = await serveOnSocket(client, dataDir);
   log("db").info({ socket: served.path }, "embedded database served on a local socket (the CLI connects there)");
@@ -112,15 +113,14 @@ const g = globalThis as GlobalWithDb;
 export function getDbHandle(): Promise<DbHandle> {
   if (!g.__tollgateDb) {
     g.__tollgateDb = (async () => {
-      const databaseUrl = process.env.DATABASE_URL || undefined;
-      const dataDir = process.env.DATA_DIR || ".data";
-      if (!databaseUrl && process.env.TOLLGATE_PGLITE_SOCKET === "1") return openServedPglite(dataDir);
+      const { DATABASE_URL: databaseUrl, DATA_DIR: dataDir, TOLLGATE_PGLITE_SOCKET, TOLLGATE_SKIP_MIGRATE } = env();
+      if (!databaseUrl && TOLLGATE_PGLITE_SOCKET === "1") return openServedPglite(dataDir);
       // The embedded database of a running server: go through its socket, it has migrated.
       if (!databaseUrl && dataDir !== ":memory:" && (await socketAnswers(socketPath(dataDir)))) {
         return openDb({ socketDir: path.resolve(dataDir) });
       }
       const handle = await openDb({ databaseUrl, dataDir });
-      if (process.env.TOLLGATE_SKIP_MIGRATE !== "1") await migrate(handle);
+      if (TOLLGATE_SKIP_MIGRATE !== "1") await migrate(handle);
       return handle;
     })();
     g.__tollgateDb.catch(() => {

@@ -1,8 +1,9 @@
-// In-process cache of key lookups. Entries live at most KEY_CACHE_TTL_MS (default 2 s, capped at
-// 5 s) so a revoked key stops working within seconds on every instance even if a message is
+// In-process cache of key lookups. Entries live at most KEY_CACHE_TTL_MS (default 2 s; lib/env refuses
+// more than 5 s) so a revoked key stops working within seconds on every instance even if a message is
 // lost; mutations also evict locally and broadcast the key id over Redis pub/sub so tier changes
 // and revocations apply on the very next request. Kept on globalThis so the Next bundle and code
 // imported directly (CLI, tests, server actions) share one cache in a process.
+import { env } from "@/lib/env";
 import { getRedis } from "@/lib/redis";
 
 export interface CachedKey {
@@ -46,8 +47,7 @@ function state(): State {
 }
 
 export function cacheTtlMs(): number {
-  const raw = Number(process.env.KEY_CACHE_TTL_MS ?? 2000);
-  return Number.isFinite(raw) ? Math.max(0, Math.min(raw, 5000)) : 2000;
+  return env().KEY_CACHE_TTL_MS;
 }
 
 export function cacheGet(hash: string, now = Date.now()): Entry | undefined {
@@ -83,7 +83,7 @@ export function evictLocal(keyId: string): void {
 /** Evicts locally and tells other instances (best effort; the TTL is the backstop). */
 export async function invalidateKey(keyId: string): Promise<void> {
   evictLocal(keyId);
-  if (!process.env.REDIS_URL) return; // in-memory store: single instance, local eviction is enough
+  if (!env().REDIS_URL) return; // in-memory store: single instance, local eviction is enough
   try {
     const { client } = await getRedis();
     await client.publish(CHANNEL, keyId);
@@ -94,7 +94,7 @@ export async function invalidateKey(keyId: string): Promise<void> {
 
 async function ensureSubscribed(): Promise<void> {
   const s = state();
-  if (s.subscribed || !process.env.REDIS_URL) return;
+  if (s.subscribed || !env().REDIS_URL) return;
   s.subscribed = true;
   try {
     const { client, kind } = await getRedis();

@@ -20,6 +20,7 @@ function settings(): { format: "json" | "pretty"; level: Env["LOG_LEVEL"] } {
   } catch {
     // An invalid environment is reported by whoever validates it; logging must still work.
   }
+  // Raw NODE_ENV only when the schema itself failed: the logger must still pick a format.
   const production = (e?.NODE_ENV ?? process.env.NODE_ENV) === "production" && !(e && localMode(e));
   return { format: e?.LOG_FORMAT ?? (production ? "json" : "pretty"), level: e?.LOG_LEVEL ?? "info" };
 }

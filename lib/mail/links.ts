@@ -8,7 +8,7 @@ import { errFields, log } from "@/lib/log";
 
 export function appOrigin(): string {
   const e = env();
-  const url = e.APP_URL ?? process.env.NEXTAUTH_URL ?? `http://localhost:${e.PORT}`;
+  const url = e.APP_URL ?? e.NEXTAUTH_URL ?? `http://localhost:${e.PORT}`;
   return new URL(url).origin;
 }
 

@@ -6,6 +6,7 @@
 import { isNull } from "drizzle-orm";
 import { modelPrices, models } from "@/db/schema";
 import { getDb } from "@/lib/db";
+import { env } from "@/lib/env";
 import { lifecycleState } from "./lifecycle";
 import { normaliseSchedule, upcomingPrices, withPriceAt, type ScheduledPrice } from "./prices";
 
@@ -32,7 +33,7 @@ type G = typeof globalThis & { __tollgateModels?: Cache };
 const g = globalThis as G;
 
 function ttlMs(): number {
-  return Number(process.env.MODELS_CACHE_TTL_MS ?? 10_000);
+  return env().MODELS_CACHE_TTL_MS;
 }
 
 export function invalidateModels(): void {
@@ -42,8 +43,8 @@ export function invalidateModels(): void {
 /** Is the platform able to call this provider without a customer key? */
 export function providerConfigured(provider: ProviderName): boolean {
   if (provider === "mock") return true;
-  if (provider === "openai") return Boolean(process.env.OPENAI_API_KEY);
-  return Boolean(process.env.ANTHROPIC_API_KEY);
+  if (provider === "openai") return Boolean(env().OPENAI_API_KEY);
+  return Boolean(env().ANTHROPIC_API_KEY);
 }
 
 async function load(): Promise<Map<string, Entry>> {

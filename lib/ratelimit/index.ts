@@ -7,6 +7,7 @@
 // prepaid holds, not the limiter, protect the money.
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis as UpstashRedis } from "@upstash/redis";
+import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { nextUtcMidnightSeconds, rateHeaders, utcDay, type RateInfo, type WindowInfo } from "./headers";
 import { storeFailed } from "./fail-mode";
@@ -32,7 +33,7 @@ export interface Admission extends RateInfo {
 }
 
 export function admissionTimeoutMs(): number {
-  return Number(process.env.RATELIMIT_TIMEOUT_MS ?? 1000);
+  return env().RATELIMIT_TIMEOUT_MS;
 }
 
 /**
@@ -40,7 +41,7 @@ export function admissionTimeoutMs(): number {
  * concurrency limits after this. Running calls refresh their slots (gateway/reservation.ts).
  */
 export function concurrencyTtlMs(): number {
-  return Number(process.env.CONCURRENCY_TTL_MS ?? 120_000);
+  return env().CONCURRENCY_TTL_MS;
 }
 
 type G = typeof globalThis & { __tollgateLimiters?: { store: LimitStore; byRpm: Map<number, Ratelimit> } };

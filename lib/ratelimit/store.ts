@@ -1,5 +1,6 @@
 // Which Redis the limiter talks to: Upstash REST when configured, else the process-wide
 // ioredis connection (REDIS_URL) or the in-process ioredis-mock, both through the adapter.
+import { env } from "@/lib/env";
 import { getRedis } from "@/lib/redis";
 import { IoredisUpstashAdapter, type ScriptRedis } from "./adapter";
 
@@ -12,8 +13,7 @@ type G = typeof globalThis & { __tollgateLimitStore?: Promise<LimitStore> };
 const g = globalThis as G;
 
 async function open(): Promise<LimitStore> {
-  const url = process.env.UPSTASH_REDIS_REST_URL;
-  const token = process.env.UPSTASH_REDIS_REST_TOKEN;
+  const { UPSTASH_REDIS_REST_URL: url, UPSTASH_REDIS_REST_TOKEN: token } = env();
   if (url && token) {
     const { Redis } = await import("@upstash/redis");
     // Auto-pipelining batches the limiter and concurrency scripts into one HTTP request.
@@ -40,5 +40,5 @@ export function resetLimitStore(): void {
 }
 
 export function redisPrefix(): string {
-  return process.env.TOLLGATE_REDIS_PREFIX || "tollgate";
+  return env().TOLLGATE_REDIS_PREFIX;
 }

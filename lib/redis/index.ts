@@ -1,6 +1,7 @@
 // The process-wide Redis connection: REDIS_URL → ioredis; unset → in-process ioredis-mock
 // (one instance only; limits are not shared across processes, and we say so at start).
 import type { Redis } from "ioredis";
+import { env } from "@/lib/env";
 import { log } from "@/lib/log";
 
 export interface RedisHandle {
@@ -26,7 +27,7 @@ export async function openRedis(url: string | undefined): Promise<RedisHandle> {
 let opening: Promise<RedisHandle> | undefined;
 export function getRedis(): Promise<RedisHandle> {
   if (g.__tollgateRedis) return Promise.resolve(g.__tollgateRedis);
-  opening ??= openRedis(process.env.REDIS_URL || undefined).then((h) => (g.__tollgateRedis = h));
+  opening ??= openRedis(env().REDIS_URL).then((h) => (g.__tollgateRedis = h));
   return opening;
 }
 

@@ -3,6 +3,7 @@
 // Exported over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set. When it is not, nothing is
 // loaded and every helper here returns before touching the OpenTelemetry API.
 import type { Attributes, Span, Tracer } from "@opentelemetry/api";
+import { env } from "@/lib/env";
 
 interface TracingState {
   tracer: Tracer;
@@ -15,7 +16,7 @@ const g = globalThis as G;
 
 /** Starts the exporter once per process (idempotent). Returns whether tracing is on. */
 export async function initTracing(opts: { endpoint?: string; serviceName?: string; processor?: "batch" | "simple" } = {}): Promise<boolean> {
-  const endpoint = opts.endpoint ?? (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined);
+  const endpoint = opts.endpoint ?? env().OTEL_EXPORTER_OTLP_ENDPOINT;
   if (!endpoint) {
     g.__tollgateTracing ??= null;
     return false;
@@ -28,7 +29,7 @@ export async function initTracing(opts: { endpoint?: string; serviceName?: strin
     const exporter = new OTLPTraceExporter({ url: `${endpoint.replace(/\/+$/, "")}/v1/traces` });
     const processor = opts.processor === "simple" ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter);
     const provider = new NodeTracerProvider({
-      resource: resourceFromAttributes({ "service.name": opts.serviceName ?? (process.env.OTEL_SERVICE_NAME || "tollgate") }),
+      resource: resourceFromAttributes({ "service.name": opts.serviceName ?? env().OTEL_SERVICE_NAME }),
       spanProcessors: [processor],
     });
     provider.register();

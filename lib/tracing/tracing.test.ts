@@ -1,6 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { resetEnvCache } from "../env";
 import { initTracing, shutdownTracing, startRequestSpan, tracingEnabled } from "./index";
 
 let server: http.Server;
@@ -27,12 +28,14 @@ afterAll(async () => {
 it("is off, and costs nothing, without an endpoint", async () => {
   const saved = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
   delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  resetEnvCache(); // initTracing reads the endpoint through the cached, validated environment
   expect(await initTracing()).toBe(false);
   expect(tracingEnabled()).toBe(false);
   const span = startRequestSpan("x", {});
   span.child("y").end();
   span.end();
   if (saved !== undefined) process.env.OTEL_EXPORTER_OTLP_ENDPOINT = saved;
+  resetEnvCache();
 });
 
 it("exports request spans with their children over OTLP/HTTP", async () => {

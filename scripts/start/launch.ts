@@ -11,7 +11,7 @@ export function launch(env: Env, authSecret: string): void {
     NODE_ENV: "production",
     NEXT_TELEMETRY_DISABLED: "1",
     AUTH_SECRET: authSecret,
-    NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? appUrl,
+    NEXTAUTH_URL: env.NEXTAUTH_URL ?? appUrl,
     APP_URL: appUrl,
     MOCK_UPSTREAM_PORT: String(env.MOCK_UPSTREAM_PORT),
   };

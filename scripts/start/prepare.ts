@@ -29,6 +29,8 @@ export function nextBin(): string {
 }
 
 export function distDir(): string {
+  // Raw, like next.config.ts's own read of it, which it must agree with (the config is evaluated
+  // by `next build`, where the runtime schema would wrongly demand production secrets).
   return process.env.NEXT_DIST_DIR || ".next";
 }
 

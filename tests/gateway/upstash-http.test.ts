@@ -3,6 +3,7 @@
 // concurrency slots behave as on ioredis, and every admission goes over REST.
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resetEnvCache } from "../../lib/env";
 import { concurrencyKey, getLimitStore, resetLimitStore } from "../../lib/ratelimit";
 import { fundedAccount, getJson, newKey, postJson, RELAXED_TIMEOUTS, sleep, startGateway, type Gateway } from "./helpers";
 import { startUpstashStandin, type UpstashStandin } from "./helpers/upstash-standin";
@@ -34,6 +35,7 @@ describe.skipIf(!REDIS_URL)("gateway over the Upstash REST store", () => {
     await standin?.close();
     delete process.env.UPSTASH_REDIS_REST_URL;
     delete process.env.UPSTASH_REDIS_REST_TOKEN;
+    resetEnvCache();
     resetLimitStore();
   });
 

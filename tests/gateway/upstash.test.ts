@@ -3,6 +3,7 @@
 // (tests/gateway/helpers/upstash-standin.ts) that executes on the real Redis at REDIS_URL.
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resetEnvCache } from "../../lib/env";
 import { AppError } from "../../lib/errors";
 import { admit, concurrencyKey, getLimitStore, resetLimitStore, TIER_RPM, type Admission } from "../../lib/ratelimit";
 import { testRedisPrefix } from "../helpers/db";
@@ -51,6 +52,7 @@ describe.skipIf(!REDIS_URL)("rate limiting through the Upstash REST store", () =
     process.env.UPSTASH_REDIS_REST_URL = standin.url;
     process.env.UPSTASH_REDIS_REST_TOKEN = standin.token;
     process.env.RATELIMIT_TIMEOUT_MS = "3000";
+    resetEnvCache(); // the limiter reads these through the cached, validated environment
     resetLimitStore();
   });
 
@@ -61,6 +63,7 @@ describe.skipIf(!REDIS_URL)("rate limiting through the Upstash REST store", () =
     await standin?.close();
     delete process.env.UPSTASH_REDIS_REST_URL;
     delete process.env.UPSTASH_REDIS_REST_TOKEN;
+    resetEnvCache();
     resetLimitStore();
   });
 
@@ -196,6 +199,7 @@ describe.skipIf(!REDIS_URL)("rate limiting through the Upstash REST store", () =
   it("with the REST endpoint down, admission fails open", async () => {
     await standin.close();
     process.env.RATELIMIT_TIMEOUT_MS = "300";
+    resetEnvCache();
     const accountId = uid("acct");
     const base = { keyId: uid("key"), accountId, tier: "standard", customRpm: null, concurrencyLimit: 1 };
     const a = await admit({ ...base, requestId: uid("req") });

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "@/lib/errors";
 import { admit, dayCounterKey, effectiveLimits, getLimitStore, rateHeaders, resetLimitStore, TIERS, type Admission } from "@/lib/ratelimit";
+import { resetEnvCache } from "@/lib/env";
 import { closeRedis, getRedis } from "@/lib/redis";
 import { testRedisPrefix } from "../helpers/db";
 
@@ -12,6 +13,7 @@ const uid = (p: string) => `${p}_${process.pid}_${Date.now().toString(36)}_${n++
 
 beforeAll(() => {
   process.env.TOLLGATE_REDIS_PREFIX = testRedisPrefix();
+  resetEnvCache(); // the prefix is read through the cached, validated environment
   resetLimitStore();
 });
 afterAll(() => {

@@ -3,6 +3,7 @@
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { getDb } from "@/lib/db";
+import { env } from "@/lib/env";
 import { isAppError } from "@/lib/errors";
 import { ACCOUNT_COOKIE, getSessionUser } from "@/lib/auth/session";
 import { acceptInvitation } from "@/lib/members";
@@ -21,6 +22,6 @@ export async function acceptInvitationAction(_prev: LinkActionState | null, form
     return { ok: false, message: "Something went wrong. Please try again." };
   }
   // Land in the account just joined (the link is used up, so this page has nothing more to show).
-  (await cookies()).set(ACCOUNT_COOKIE, joined.accountId, { httpOnly: true, sameSite: "lax", path: "/", secure: (process.env.APP_URL ?? "").startsWith("https") });
+  (await cookies()).set(ACCOUNT_COOKIE, joined.accountId, { httpOnly: true, sameSite: "lax", path: "/", secure: (env().APP_URL ?? "").startsWith("https") });
   redirect("/overview");
 }
