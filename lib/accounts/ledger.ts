@@ -2,14 +2,12 @@
 import { and, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
 import { disputes, ledgerEntries } from "@/db/schema";
 import type { DbOrTx } from "@/lib/db";
+import { isDisputableType } from "@/lib/disputes/charges";
+import { isLedgerEntryType, type LedgerEntryType } from "@/lib/ledger/types";
 import { authorize, type ActorCtx } from "./authorize";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { dayRange } from "./filters";
 
-export const LEDGER_TYPES = ["topup", "grant", "charge", "refund", "adjustment", "expiry", "byok_fee", "chargeback_freeze", "chargeback_release", "chargeback"] as const;
-export type LedgerType = (typeof LEDGER_TYPES)[number];
-/** Entry types a customer may dispute. */
-export const DISPUTABLE_TYPES: readonly LedgerType[] = ["charge", "byok_fee"];
 
 export interface LedgerFilters {
   from?: string;
@@ -22,7 +20,7 @@ export interface LedgerFilters {
 export interface LedgerRow {
   id: string;
   seq: bigint;
-  type: LedgerType;
+  type: LedgerEntryType;
   amountMicros: bigint;
   balanceAfterMicros: bigint;
   requestId: string | null;
@@ -35,8 +33,8 @@ export interface LedgerRow {
   openDisputeId: string | null;
 }
 
-export function normalizeLedgerType(type: unknown): LedgerType | undefined {
-  return typeof type === "string" && (LEDGER_TYPES as readonly string[]).includes(type) ? (type as LedgerType) : undefined;
+export function normalizeLedgerType(type: unknown): LedgerEntryType | undefined {
+  return isLedgerEntryType(type) ? type : undefined;
 }
 
 export async function listLedgerEntries(db: DbOrTx, ctx: ActorCtx, filters: LedgerFilters): Promise<{ rows: LedgerRow[]; nextCursor: string | null }> {
@@ -70,7 +68,7 @@ export async function listLedgerEntries(db: DbOrTx, ctx: ActorCtx, filters: Ledg
     .orderBy(desc(ledgerEntries.seq))
     .limit(limit + 1);
   const page = found.slice(0, limit);
-  const ids = page.filter((r) => DISPUTABLE_TYPES.includes(r.type)).map((r) => r.id);
+  const ids = page.filter((r) => isDisputableType(r.type)).map((r) => r.id);
   const live = ids.length
     ? await db
         .select({ id: disputes.id, entryId: disputes.ledgerEntryId })

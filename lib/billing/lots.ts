@@ -4,6 +4,7 @@ import { accounts, creditLots } from "@/db/schema";
 import type { Db, DbOrTx } from "@/lib/db";
 import { writeAudit } from "@/lib/audit";
 import { AppError, invalidRequestFromZod } from "@/lib/errors";
+import type { LotKind } from "@/lib/ledger/types";
 import { requireAccountPermission, type BillingContext } from "./access";
 import { lowBalanceThresholdSchema } from "./schemas";
 
@@ -11,7 +12,7 @@ export type LotStatus = "active" | "used" | "expired";
 
 export interface LotView {
   id: string;
-  kind: "paid" | "grant" | "promo";
+  kind: LotKind;
   originalMicros: bigint;
   remainingMicros: bigint;
   expiresAt: Date;

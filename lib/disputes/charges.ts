@@ -2,10 +2,19 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { ledgerEntries } from "@/db/schema";
 import type { DbOrTx } from "@/lib/db";
+import type { LedgerEntryType } from "@/lib/ledger/types";
+
+/** Entry types a customer may dispute: what a call cost them. */
+export const DISPUTABLE_TYPES = ["charge", "byok_fee"] as const satisfies readonly LedgerEntryType[];
+export type DisputableType = (typeof DISPUTABLE_TYPES)[number];
+
+export function isDisputableType(t: LedgerEntryType): t is DisputableType {
+  return (DISPUTABLE_TYPES as readonly LedgerEntryType[]).includes(t);
+}
 
 export interface DisputableCharge {
   entryId: string;
-  type: "charge" | "byok_fee";
+  type: DisputableType;
   requestId: string | null;
   /** Positive: what the account paid. */
   chargedMicros: bigint;
@@ -30,13 +39,13 @@ export async function findCharge(db: DbOrTx, accountId: string, ref: { ledgerEnt
       description: ledgerEntries.description,
     })
     .from(ledgerEntries)
-    .where(and(where, eq(ledgerEntries.accountId, accountId), inArray(ledgerEntries.type, ["charge", "byok_fee"])))
+    .where(and(where, eq(ledgerEntries.accountId, accountId), inArray(ledgerEntries.type, [...DISPUTABLE_TYPES])))
     .orderBy(asc(ledgerEntries.seq));
   const pick = found.find((e) => e.type === "charge") ?? found[0];
   if (!pick || pick.amountMicros >= BigInt(0)) return null;
   return {
     entryId: pick.entryId,
-    type: pick.type as "charge" | "byok_fee",
+    type: pick.type as DisputableType, // the query only finds disputable types
     requestId: pick.requestId,
     chargedMicros: -pick.amountMicros,
     createdAt: pick.createdAt,

@@ -2,6 +2,7 @@
 // (/messages on an OpenAI model, /chat/completions on an Anthropic model). Covers text, images
 // (base64/URL), system prompts, stop sequences, tools and tool results; usage maps both ways.
 import type { Usage } from "./billing";
+import type { Wire } from "./providers/wire";
 import { sseData, type SseEvent } from "./sse";
 import type { StreamTranslator } from "./stream";
 import type { StreamMeter } from "./usage";
@@ -318,6 +319,6 @@ class OpenAIToAnthropic implements StreamTranslator {
   }
 }
 
-export function streamTranslator(upstreamWire: "openai" | "anthropic", publicModel: string, includeUsage: boolean): StreamTranslator {
+export function streamTranslator(upstreamWire: Wire, publicModel: string, includeUsage: boolean): StreamTranslator {
   return upstreamWire === "anthropic" ? new AnthropicToOpenAI(publicModel, includeUsage) : new OpenAIToAnthropic(publicModel);
 }

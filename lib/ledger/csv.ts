@@ -2,6 +2,7 @@
 // UTF-8, fixed header, exact amounts.
 import { env } from "@/lib/env";
 import { microsToUsdExact } from "@/lib/money";
+import type { LedgerEntryType } from "./types";
 
 /** Every paid top-up has a printable receipt page in the console. */
 export function receiptUrl(entryId: string): string {
@@ -61,7 +62,7 @@ export interface LedgerCsvRecord {
   createdAt: string;
   accountId: string;
   accountName: string;
-  type: string;
+  type: LedgerEntryType;
   amountMicros: bigint;
   balanceAfterMicros: bigint;
   requestId: string | null;

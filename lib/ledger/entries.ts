@@ -8,12 +8,10 @@
 // account's entries by commit.
 import { sql, type SQL } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
-import { ledgerEntries } from "@/db/schema";
 import { rows, type DbOrTx } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
-
-export type EntryType = (typeof ledgerEntries.$inferInsert)["type"];
+import type { LedgerEntryType } from "./types";
 
 /** bigint → SQL bigint parameter (sent as text so both drivers accept it). */
 export function big(v: bigint): SQL {
@@ -108,7 +106,7 @@ export async function lockAccount(tx: DbOrTx, accountId: string): Promise<{ bala
 export interface EntryInput {
   id?: string;
   accountId: string;
-  type: EntryType;
+  type: LedgerEntryType;
   amountMicros: bigint;
   balanceAfterMicros: bigint;
   requestId?: string | null;

@@ -5,14 +5,11 @@
 // database, every other query).
 import { z } from "zod";
 import { sql, type SQL } from "drizzle-orm";
-import { entryTypeEnum } from "@/db/schema";
 import { rows, type DbOrTx } from "@/lib/db";
 import { invalidRequestFromZod } from "@/lib/errors";
 import { LEDGER_CSV_HEADER, ledgerCsvLine } from "./csv";
+import { isLedgerEntryType, LEDGER_ENTRY_TYPES, type LedgerEntryType } from "./types";
 import { errFields, log } from "@/lib/log";
-
-export type LedgerEntryType = (typeof entryTypeEnum.enumValues)[number];
-export const LEDGER_ENTRY_TYPES = entryTypeEnum.enumValues as readonly LedgerEntryType[];
 
 export interface LedgerExportFilter {
   /** Omit for the all-accounts (staff) export. */
@@ -58,7 +55,7 @@ export const ledgerExportParamsSchema = z
     type: optionalText.transform((v, ctx) => {
       if (v === undefined) return undefined;
       const types = [...new Set(v.split(",").map((t) => t.trim()).filter(Boolean))];
-      const bad = types.filter((t) => !(LEDGER_ENTRY_TYPES as readonly string[]).includes(t));
+      const bad = types.filter((t) => !isLedgerEntryType(t));
       if (bad.length || types.length === 0) {
         ctx.addIssue({ code: "custom", message: `unknown entry type ${bad.join(", ") || "(empty)"}; expected ${LEDGER_ENTRY_TYPES.join(", ")}` });
         return undefined;
@@ -88,7 +85,7 @@ interface RawRow {
   created_at: string;
   account_id: string;
   account_name: string;
-  type: string;
+  type: LedgerEntryType;
   amount_micros: string;
   balance_after_micros: string;
   request_id: string | null;

@@ -10,4 +10,5 @@ export { expireCredits } from "./expiry";
 export { verifyLedger, LEDGER_RULES } from "./verify";
 export { LOT_TTL_DAYS } from "./lots";
 export type * from "./types";
+export { LEDGER_ENTRY_TYPES, isLedgerEntryType } from "./types";
 export { openChargeback, closeChargeback, type ChargebackInput, type ChargebackOutcome, type ChargebackState } from "./chargeback";

@@ -1,5 +1,21 @@
 // Public types of the ledger interface (see lib/ledger/index.ts).
+import { entryTypeEnum, lotKindEnum } from "@/db/schema";
 import type { ActorKind } from "@/lib/audit";
+
+/**
+ * Every ledger entry type. The database enum (ledger_entry_type) is the one list: a new type is
+ * added there, and maps keyed by LedgerEntryType make the compiler point at every place that
+ * must handle it.
+ */
+export const LEDGER_ENTRY_TYPES = entryTypeEnum.enumValues;
+export type LedgerEntryType = (typeof LEDGER_ENTRY_TYPES)[number];
+
+export function isLedgerEntryType(v: unknown): v is LedgerEntryType {
+  return typeof v === "string" && (LEDGER_ENTRY_TYPES as readonly string[]).includes(v);
+}
+
+/** Kinds of credit lot, from the database enum (lot_kind). */
+export type LotKind = (typeof lotKindEnum.enumValues)[number];
 
 export type HoldFailureCode = "INSUFFICIENT_CREDITS" | "KEY_CREDIT_LIMIT_REACHED" | "DAILY_SPEND_CAP_REACHED";
 
@@ -43,7 +59,7 @@ export interface Actor {
 
 export interface CreditInput {
   accountId: string;
-  kind: "paid" | "grant" | "promo";
+  kind: LotKind;
   amountMicros: bigint;
   expiresAt?: Date;
   stripeSessionId?: string | null;

@@ -1,10 +1,12 @@
 // Input schemas for catalogue management (CLI flags and staff forms share them). Prices are
 // typed in USD per million tokens and kept as bigint micro-USD per Mtok.
 import { z } from "zod";
+import { modelKindEnum, providerEnum } from "@/db/schema";
 import { usdToMicros } from "@/lib/money";
 
-export const MODEL_PROVIDERS = ["openai", "anthropic", "mock"] as const;
-export const MODEL_KINDS = ["chat", "embedding"] as const;
+// The database enums are the one list of each.
+export const MODEL_PROVIDERS = providerEnum.enumValues;
+export const MODEL_KINDS = modelKindEnum.enumValues;
 /** Notice the terms promise before a sunset and before a price change. */
 export const MIN_SUNSET_NOTICE_DAYS = 30;
 export const MIN_PRICE_NOTICE_DAYS = 14;

@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { models } from "@/db/schema";
+import { modelKindEnum, models, providerEnum } from "@/db/schema";
 import type { DbOrTx } from "@/lib/db";
 import { invalidateModels } from "./catalogue";
 
@@ -10,9 +10,9 @@ const seedSchema = z.object({
   models: z.array(
     z.object({
       id: z.string().min(1),
-      provider: z.enum(["openai", "anthropic", "mock"]),
+      provider: z.enum(providerEnum.enumValues),
       upstreamModel: z.string().min(1),
-      kind: z.enum(["chat", "embedding"]),
+      kind: z.enum(modelKindEnum.enumValues),
       inputPriceMicrosPerMtok: z.number().int().min(0),
       outputPriceMicrosPerMtok: z.number().int().min(0),
       cachedInputPriceMicrosPerMtok: z.number().int().min(0).optional(),

@@ -3,6 +3,7 @@
 // instances may run them at the same time.
 import { sql } from "drizzle-orm";
 import { rows, type DbOrTx } from "@/lib/db";
+import type { LotKind } from "@/lib/ledger/types";
 import { formatUsd } from "@/lib/money";
 import { createNotifications, type NewNotification } from "./index";
 
@@ -12,7 +13,7 @@ export const REMINDER_DAYS = [30, 7] as const;
 interface ExpiringLotRow {
   id: string;
   account_id: string;
-  kind: "paid" | "grant" | "promo";
+  kind: LotKind;
   remaining_micros: string;
   expires_at_ms: string;
 }

@@ -3,6 +3,7 @@
 // schemas the gateway validates with (lib/gateway/schemas.ts).
 import { z } from "zod";
 import { ERROR_STATUS } from "@/lib/errors";
+import { LEDGER_ENTRY_TYPES } from "@/lib/ledger/types";
 
 const errorCode = z.enum(Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS, ...(keyof typeof ERROR_STATUS)[]]);
 
@@ -154,7 +155,7 @@ export const transactionsSchema = z
         id: z.string(),
         object: z.literal("credit_transaction"),
         created_at: z.string(),
-        type: z.enum(["topup", "grant", "charge", "refund", "adjustment", "expiry", "byok_fee"]),
+        type: z.enum(LEDGER_ENTRY_TYPES),
         amount: z.number().describe("Signed dollars"),
         amount_micros: z.string(),
         balance_after: z.number(),

@@ -2,6 +2,7 @@
 // lib/openapi/document.ts turns the list into OpenAPI 3.1 and a test checks that every route
 // under app/api/v1 has an entry.
 import { z } from "zod";
+import type { Wire } from "@/lib/gateway/providers/wire";
 import { chatRequestSchema, embeddingsRequestSchema, messagesRequestSchema, requestIdParamSchema } from "@/lib/gateway/schemas";
 import { modelIdSchema } from "@/lib/models/schemas";
 import { apiUsageQuerySchema, transactionsQuerySchema } from "@/lib/usage/schemas";
@@ -19,7 +20,7 @@ export interface ApiPath {
   /** false: no API key needed. */
   auth: boolean;
   /** Error body dialect: /messages answers in Anthropic's shape. */
-  errorFormat: "openai" | "anthropic";
+  errorFormat: Wire;
   body?: z.ZodType;
   query?: z.ZodObject;
   params?: z.ZodObject;

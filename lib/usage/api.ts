@@ -4,7 +4,7 @@
 import { sql } from "drizzle-orm";
 import { rows, type DbOrTx } from "@/lib/db";
 import { invalidRequestFromZod } from "@/lib/errors";
-import { getCredits } from "@/lib/ledger";
+import { getCredits, type LedgerEntryType } from "@/lib/ledger";
 import { microsToUsdNumber } from "@/lib/money";
 import { READ_ENDPOINTS } from "./request-log";
 import { apiUsageQuerySchema, queryObject, transactionsQuerySchema } from "./schemas";
@@ -87,7 +87,7 @@ export async function usageBody(db: DbOrTx, accountId: string, params: URLSearch
 interface EntryRow {
   id: string;
   created_at: Date | string;
-  type: string;
+  type: LedgerEntryType;
   amount_micros: string;
   balance_after_micros: string;
   request_id: string | null;

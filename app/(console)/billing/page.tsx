@@ -15,7 +15,7 @@ import { accounts } from "@/db/schema";
 import { can } from "@/lib/auth/permissions";
 import { listLots, paymentsMode, type LotStatus } from "@/lib/billing";
 import { randomBase62 } from "@/lib/ids";
-import { getCredits } from "@/lib/ledger";
+import { getCredits, type LotKind } from "@/lib/ledger";
 import { microsToUsdExact } from "@/lib/money";
 import { eq } from "drizzle-orm";
 import { pageAccess } from "../_lib/context";
@@ -27,7 +27,7 @@ const LOT_STATUS: Record<LotStatus, { tone: BadgeTone; label: string }> = {
   used: { tone: "neutral", label: "Used up" },
   expired: { tone: "red", label: "Expired" },
 };
-const KIND: Record<string, string> = { paid: "Top-up", grant: "Grant", promo: "Promo" };
+const KIND: Record<LotKind, string> = { paid: "Top-up", grant: "Grant", promo: "Promo" };
 
 export default async function BillingPage() {
   const access = await pageAccess("billing:read");
@@ -89,7 +89,7 @@ export default async function BillingPage() {
                 <Tr key={l.id}>
                   <Td className="font-mono text-xs">{l.id}</Td>
                   <Td>
-                    {KIND[l.kind] ?? l.kind}
+                    {KIND[l.kind]}
                     {l.reason ? <div className="max-w-xs truncate text-xs text-slate-500" title={l.reason}>{l.reason}</div> : null}
                   </Td>
                   <Td>

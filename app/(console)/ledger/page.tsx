@@ -14,14 +14,17 @@ import { Select } from "@/components/ui/select";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
 import { can } from "@/lib/auth/permissions";
-import { DISPUTABLE_TYPES, LEDGER_TYPES, listLedgerEntries, normalizeLedgerType } from "@/lib/accounts/ledger";
+import { listLedgerEntries, normalizeLedgerType } from "@/lib/accounts/ledger";
 import { parseDay } from "@/lib/accounts/filters";
 import { DISPUTE_WINDOW_DAYS, disputeWindowStart } from "@/lib/disputes";
+import { isDisputableType } from "@/lib/disputes/charges";
+import { LEDGER_ENTRY_TYPES, type LedgerEntryType } from "@/lib/ledger/types";
 import { pageAccess, param, type SearchParams } from "../_lib/context";
 
 export const metadata: Metadata = { title: "Ledger" };
 
-const TYPE_TONE: Record<string, BadgeTone> = {
+// Keyed by every entry type: a new one in the schema's enum does not compile until it has both.
+const TYPE_TONE: Record<LedgerEntryType, BadgeTone> = {
   topup: "green",
   grant: "green",
   adjustment: "indigo",
@@ -33,7 +36,7 @@ const TYPE_TONE: Record<string, BadgeTone> = {
   chargeback_release: "green",
   chargeback: "red",
 };
-const TYPE_LABEL: Record<string, string> = {
+const TYPE_LABEL: Record<LedgerEntryType, string> = {
   topup: "Top-up",
   grant: "Grant",
   charge: "Charge",
@@ -83,7 +86,7 @@ export default async function LedgerPage({ searchParams }: { searchParams: Searc
           <FilterField id="l-type" label="Type">
             <Select id="l-type" name="type" defaultValue={type ?? ""}>
               <option value="">All types</option>
-              {LEDGER_TYPES.map((t) => (
+              {LEDGER_ENTRY_TYPES.map((t) => (
                 <option key={t} value={t}>
                   {TYPE_LABEL[t]}
                 </option>
@@ -111,14 +114,14 @@ export default async function LedgerPage({ searchParams }: { searchParams: Searc
             </THead>
             <TBody>
               {rows.map((e) => {
-                const disputable = canDispute && DISPUTABLE_TYPES.includes(e.type) && e.amountMicros < BigInt(0);
+                const disputable = canDispute && isDisputableType(e.type) && e.amountMicros < BigInt(0);
                 return (
                   <Tr key={e.id} data-entry-id={e.id} data-entry-type={e.type}>
                     <Td>
                       <Time value={e.createdAt} />
                     </Td>
                     <Td>
-                      <Badge tone={TYPE_TONE[e.type] ?? "neutral"}>{TYPE_LABEL[e.type] ?? e.type}</Badge>
+                      <Badge tone={TYPE_TONE[e.type]}>{TYPE_LABEL[e.type]}</Badge>
                     </Td>
                     <Td className="max-w-md whitespace-normal text-xs text-slate-700">
                       {e.description ? <div className="truncate" title={e.description}>{e.description}</div> : null}

@@ -11,7 +11,8 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Select } from "@/components/ui/select";
 import { Table, TBody, Td, Th, THead, Tr } from "@/components/ui/table";
 import { Time } from "@/components/ui/time";
-import { LEDGER_TYPES, normalizeLedgerType } from "@/lib/accounts/ledger";
+import { normalizeLedgerType } from "@/lib/accounts/ledger";
+import { LEDGER_ENTRY_TYPES } from "@/lib/ledger/types";
 import { parseDay } from "@/lib/accounts/filters";
 import { listStaffNotices, searchAccounts } from "@/lib/staff";
 import { param, staffAccess, type SearchParams } from "../../_lib/context";
@@ -115,7 +116,7 @@ export default async function StaffAccountsPage({ searchParams }: { searchParams
           <FilterField id="x-type" label="Type">
             <Select id="x-type" name="type" defaultValue={type ?? ""}>
               <option value="">All types</option>
-              {LEDGER_TYPES.map((t) => (
+              {LEDGER_ENTRY_TYPES.map((t) => (
                 <option key={t} value={t}>
                   {t}
                 </option>
