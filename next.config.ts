@@ -22,6 +22,11 @@ const nextConfig: NextConfig = {
     "@opentelemetry/resources",
   ],
   poweredByHeader: false,
+  // Bench-only routes (app/api/noop/route.bench.ts) are compiled only into the bench's build, which
+  // sets TOLLGATE_BENCH_BUILD=1 (scripts/bench/processes.ts); every other build ignores the files.
+  // Both the webpack and the Turbopack route discovery split "route.bench.ts" into the name
+  // "route" and the extension "bench.ts", so the extra extension is what switches them on.
+  pageExtensions: ["tsx", "ts", "jsx", "js", ...(process.env.TOLLGATE_BENCH_BUILD === "1" ? ["bench.ts"] : [])],
   // Parallel builds (tests, bench) can use their own output directory. Raw process.env reads in
   // this file: it is evaluated by `next build` too, where lib/env's schema (which demands
   // production secrets) must not run.

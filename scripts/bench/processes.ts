@@ -53,7 +53,8 @@ export function ensureBuild(opts: { force: boolean; skip: boolean; log: (s: stri
   // must not leave a tracked file modified, so put it back.
   const tsconfig = fs.existsSync("tsconfig.json") ? fs.readFileSync("tsconfig.json", "utf8") : null;
   const r = spawnSync(process.execPath, [nextBin(), "build"], {
-    env: { ...process.env, NEXT_DIST_DIR: BENCH_DIST_DIR, NODE_ENV: "production" },
+    // TOLLGATE_BENCH_BUILD: compile the bench-only routes (*.bench.ts, see next.config.ts).
+    env: { ...process.env, NEXT_DIST_DIR: BENCH_DIST_DIR, NODE_ENV: "production", TOLLGATE_BENCH_BUILD: "1" },
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
   });
