@@ -112,8 +112,8 @@ function createPipeline(config: pg.PoolConfig): Pipeline {
   };
 
   // Every statement requested during one turn of the event loop (the I/O callbacks of many
-  // concurrent calls) goes out in ONE socket write: on this machine class a write that wakes the
-  // backend costs far more CPU than the bytes it carries.
+  // concurrent calls) goes out in ONE socket write: each write that wakes the backend costs a
+  // system call and a context switch on both sides, far more CPU than the bytes it carries.
   const flush = async (lane: Lane) => {
     const batch = lane.queued;
     lane.queued = [];

@@ -1,10 +1,10 @@
 // Hot-path statements compiled once. Drizzle turns an `sql` template into text + parameters on
 // every call, and the gateway's two ledger statements are long CTEs: rebuilding and re-walking
-// them per request was ~4 % of the server's CPU under load. A Prepared statement is written once
-// with named placeholders (`p.accountId`), compiled to `$n` text on first use, and then only its
-// parameter array is filled per call. It runs as a named prepared statement on node-postgres
-// (parsed and planned once per connection, on the pipelined connections of lib/db/pipeline.ts);
-// on PGlite or inside a transaction, as an ordinary query.
+// them per request is work whose result never changes, paid on the hottest path. A Prepared
+// statement is written once with named placeholders (`p.accountId`), compiled to `$n` text on
+// first use, and then only its parameter array is filled per call. It runs as a named prepared
+// statement on node-postgres (parsed and planned once per connection, on the pipelined
+// connections of lib/db/pipeline.ts); on PGlite or inside a transaction, as an ordinary query.
 import { createHash } from "node:crypto";
 import { Placeholder, sql, type SQL } from "drizzle-orm";
 import { PgDialect, PgTransaction } from "drizzle-orm/pg-core";

@@ -103,10 +103,11 @@ type HoldParam = "accountId" | "keyId" | "requestId" | "holdId" | "min" | "max" 
 const holdStatement = preparedStatement<HoldParam>((p) => {
   const max = sql`${p.max}::bigint`;
   // Why asynchronous commit: the account row lock is held until COMMIT returns, so with a
-  // synchronous commit every hold on a hot account waits for the previous one's WAL fsync
-  // (~170-500 holds/s on this class of disk). A hold moves no money: losing the last few
-  // hundred ms of holds in a database crash equals releasing them, and WAL is flushed in order,
-  // so any later synchronous commit (a top-up, a refund) makes every earlier hold durable too.
+  // synchronous commit every hold on a hot account waits for the previous one's WAL fsync, and
+  // the disk's flush latency, not the CPU, sets how fast one account can place holds. A hold
+  // moves no money: losing the last few hundred ms of holds in a database crash equals releasing
+  // them, and WAL is flushed in order, so any later synchronous commit (a top-up, a refund)
+  // makes every earlier hold durable too.
   // Settlements make the same trade (see settle.ts); money coming in stays synchronous.
   // FOR UPDATE, not FOR NO KEY UPDATE: the weaker lock lets foreign-key checks (KEY SHARE) of
   // concurrent inserts join it as a MultiXact, and locking-then-updating the row in one
