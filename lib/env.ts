@@ -99,6 +99,10 @@ export const envSchema = z
      * process behind the gateway (lib/server/console.ts); off: in the gateway's process.
      */
     TOLLGATE_CONSOLE_PROCESS: z.preprocess(emptyToUndefined, z.enum(["auto", "off"]).default("auto")),
+    /** Set by the gateway's server for the console process and its own cluster workers: the console's Unix socket. */
+    TOLLGATE_CONSOLE_SOCKET: z.preprocess(emptyToUndefined, z.string().max(200).optional()),
+    /** 1: Next.js prints its own start-up lines (quiet otherwise). */
+    TOLLGATE_DEBUG_NEXT: z.preprocess(emptyToUndefined, z.enum(["0", "1"]).optional()),
     /** Server processes: a number, or "auto" for the available cores. */
     TOLLGATE_WORKERS: z.preprocess(emptyToUndefined, z.union([z.literal("auto"), z.coerce.number().int().min(1).max(64)]).default(1)),
     /** Background jobs in this process: on/off; unset means on, except under NODE_ENV=test (tests drive them directly). */

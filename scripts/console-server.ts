@@ -10,9 +10,9 @@ import { drain, drainable } from "@/lib/server/drain";
 import { initTracing, shutdownTracing } from "@/lib/tracing";
 
 async function main(): Promise<void> {
-  const socketPath = process.env.TOLLGATE_CONSOLE_SOCKET;
-  if (!socketPath) throw new Error("TOLLGATE_CONSOLE_SOCKET is not set: this process is started by scripts/server.ts");
   const e = env();
+  const socketPath = e.TOLLGATE_CONSOLE_SOCKET;
+  if (!socketPath) throw new Error("TOLLGATE_CONSOLE_SOCKET is not set: this process is started by scripts/server.ts");
   await initTracing();
   const app = await prepareNext({ port: e.PORT });
   const tracked = drainable(requestListener({ next: app, fastLane: false }));

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   let consoleProcess: ConsoleProcess | null = null;
   if (cluster.isPrimary && separateConsole(e)) {
     consoleProcess = await spawnConsole();
-    process.env.TOLLGATE_CONSOLE_SOCKET = consoleProcess.socketPath;
+    process.env.TOLLGATE_CONSOLE_SOCKET = consoleProcess.socketPath; // for the cluster workers forked below
     serverLog().info({ pid: consoleProcess.pid() }, "console (Next.js) running in its own process");
   }
   const stopConsole = () => consoleProcess?.stop(e.TOLLGATE_DRAIN_TIMEOUT_MS + 5_000) ?? Promise.resolve();
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   if (cluster.isWorker) joinClusterMetrics();
   await initTracing();
   const fastLane = e.TOLLGATE_FAST_LANE === "on";
-  const consoleSocket = process.env.TOLLGATE_CONSOLE_SOCKET || undefined;
+  const consoleSocket = consoleProcess?.socketPath ?? e.TOLLGATE_CONSOLE_SOCKET;
   const s = await startServer({ port: e.PORT, hostname: "0.0.0.0", fastLane, consoleSocket });
   if (cluster.isPrimary) serverLog().info({ port: e.PORT, fastLane }, `listening on port ${e.PORT}; /api/v1 via ${fastLane ? "the fast lane (node:http)" : "the App Router route handlers (TOLLGATE_FAST_LANE=off)"}`);
   let stopping = false;

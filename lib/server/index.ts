@@ -6,6 +6,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import next from "next";
+import { env } from "@/lib/env";
 import { nodeHandler } from "@/lib/gateway/adapters/node";
 import { API_PREFIX } from "@/lib/gateway/core/gateway";
 import { staticSecurityHeaders } from "@/lib/security/headers";
@@ -41,7 +42,7 @@ export function isApiPath(url: string | undefined): boolean {
 
 /** The production build's request handler (the build must exist: `next build`). */
 export async function prepareNext(opts: { dir?: string; hostname?: string; port?: number } = {}): Promise<NextApp> {
-  const app = next({ dev: false, dir: opts.dir ?? process.cwd(), hostname: opts.hostname, port: opts.port, quiet: process.env.TOLLGATE_DEBUG_NEXT !== "1" });
+  const app = next({ dev: false, dir: opts.dir ?? process.cwd(), hostname: opts.hostname, port: opts.port, quiet: env().TOLLGATE_DEBUG_NEXT !== "1" });
   await app.prepare();
   const handle = app.getRequestHandler();
   return { handle: (req, res) => handle(req, res), close: async () => (app as unknown as { close?: () => Promise<void> }).close?.() };

@@ -1,8 +1,8 @@
 // TOLLGATE_WORKERS: how many server processes share the port (node:cluster). Several processes
 // need state they can share — PostgreSQL for money and Redis for rate limits — so with the
 // embedded defaults (PGlite allows one process; the in-process limiter is per process) a value
-// above 1 is refused. The default is 1: measured on a 2-core machine that also runs PostgreSQL,
-// Redis and the upstream, a second process bought no throughput (see the README).
+// above 1 is refused. The default is 1: where the database shares the machine's cores, a second
+// process has no idle core and adds lock contention on busy accounts (see the README).
 import os from "node:os";
 import type { Env } from "@/lib/env";
 
