@@ -122,10 +122,13 @@ describe("targets", () => {
   });
 
   it("reports the route-handler path and the Next.js floor as INFO", () => {
-    const ctx = evaluateContext({ "portkey.chat.c32": phase(1, 1000), "routes.chat.c32": phase(1, 500), "direct.chat.c1": phase(1, 1), "routes.chat.c1": phase(3, 1), "noop.c32": phase(1, 1000), "tollgate.chat.c32": phase(1, 1500) });
+    const models = { ...phase(1, 2000), cpuMsPerRequest: { server: 0.4, postgres: 0.05, redis: 0.05, loadgen: 0.2 } };
+    const ctx = evaluateContext({ "portkey.chat.c32": phase(1, 1000), "routes.chat.c32": phase(1, 500), "direct.chat.c1": phase(1, 1), "routes.chat.c1": phase(3, 1), "noop.c32": phase(1, 1000), "tollgate.chat.c32": phase(1, 1500), "tollgate.models.c32": models });
     expect(ctx.map((c) => [c.id, c.value])).toEqual([
       ["route_handlers_c32_vs_portkey", 0.5],
       ["route_handlers_added_p50_c1", 2],
+      // the database's 0.05 of 0.7 CPU ms per request
+      ["usage_events_share_models_c32", 0.071],
       ["fast_lane_c32_vs_next_noop", 1.5],
     ]);
     expect(evaluateContext({}).every((c) => c.value === null)).toBe(true);
