@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import { getDb, rows, type DbOrTx } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { cacheGet, cacheSet, type CachedKey } from "./cache";
-import { hashKey, isWellFormedKey } from "./format";
+import { hashKey, hasKeyShape, isWellFormedKey } from "./format";
 
 export type ApiKeyAuth = CachedKey;
 
@@ -92,10 +92,12 @@ export function assertAccountOpen(key: Pick<CachedKey, "accountStatus" | "accoun
  */
 export async function authenticateApiKey(plaintext: string | null, now = new Date(), beforeLookup?: () => Promise<void>): Promise<ApiKeyAuth> {
   if (!plaintext) throw new AppError("INVALID_API_KEY", "Missing API key. Send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'.");
-  if (!isWellFormedKey(plaintext)) throw new AppError("INVALID_API_KEY", "Invalid API key.");
+  if (!hasKeyShape(plaintext)) throw new AppError("INVALID_API_KEY", "Invalid API key.");
   const hash = hashKey(plaintext);
   let entry = cacheGet(hash, now.getTime());
   if (!entry) {
+    // The checksum (a second hash) only guards the lookup: a cached entry was checked on its way in.
+    if (!isWellFormedKey(plaintext)) throw new AppError("INVALID_API_KEY", "Invalid API key.");
     if (beforeLookup) await beforeLookup();
     const value = await lookupKeyByHash(await getDb(), hash);
     cacheSet(hash, value, now.getTime());

@@ -30,8 +30,13 @@ export function generateKey(): string {
 }
 
 /** True only for a well-formed key whose checksum matches; never touches the database. */
+/** Prefix, length and alphabet only (no checksum): what a key must look like to be hashed. */
+export function hasKeyShape(candidate: string): boolean {
+  return candidate.length === KEY_PREFIX.length + BODY_LENGTH + CHECKSUM_LENGTH && KEY_RE.test(candidate);
+}
+
 export function isWellFormedKey(candidate: string): boolean {
-  if (candidate.length !== KEY_PREFIX.length + BODY_LENGTH + CHECKSUM_LENGTH || !KEY_RE.test(candidate)) return false;
+  if (!hasKeyShape(candidate)) return false;
   const body = candidate.slice(KEY_PREFIX.length, KEY_PREFIX.length + BODY_LENGTH);
   const sum = candidate.slice(KEY_PREFIX.length + BODY_LENGTH);
   return checksum(body) === sum;

@@ -5,7 +5,6 @@
 // route handlers (the same core behind lib/gateway/adapters/web.ts).
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import next from "next";
 import { env } from "@/lib/env";
 import { nodeHandler } from "@/lib/gateway/adapters/node";
 import { API_PREFIX } from "@/lib/gateway/core/gateway";
@@ -42,6 +41,8 @@ export function isApiPath(url: string | undefined): boolean {
 
 /** The production build's request handler (the build must exist: `next build`). */
 export async function prepareNext(opts: { dir?: string; hostname?: string; port?: number } = {}): Promise<NextApp> {
+  // Loaded only here: a gateway whose console runs in its own process never loads Next.js.
+  const { default: next } = await import("next");
   const app = next({ dev: false, dir: opts.dir ?? process.cwd(), hostname: opts.hostname, port: opts.port, quiet: env().TOLLGATE_DEBUG_NEXT !== "1" });
   await app.prepare();
   const handle = app.getRequestHandler();
