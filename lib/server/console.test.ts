@@ -23,6 +23,10 @@ async function listenOn(server: http.Server, where: string | number): Promise<st
 async function fakeConsole(): Promise<string> {
   const socket = newConsoleSocketPath();
   const s = http.createServer((req, res) => {
+    if (req.url === "/livez") {
+      res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+      return;
+    }
     if (req.url === "/stream") {
       res.writeHead(200, { "content-type": "text/plain" });
       res.write("first;");
@@ -107,5 +111,47 @@ describe("separateConsole", () => {
     expect(separateConsole({ ...base, DATABASE_URL: undefined })).toBe(false);
     expect(separateConsole({ ...base, TOLLGATE_FAST_LANE: "off" })).toBe(false);
     expect(separateConsole({ ...base, TOLLGATE_CONSOLE_PROCESS: "off" })).toBe(false);
+  });
+});
+
+describe("the front with the console apart", () => {
+  it("answers /livez and /readyz itself, with the console's state beside readiness", async () => {
+    const { requestListener } = await import("./index");
+    const { consoleAnswers } = await import("./console");
+    const socket = await fakeConsole();
+    const url = await listenOn(http.createServer(requestListener({ next: null, fastLane: false, console: { handle: consoleProxy(socket), up: () => consoleAnswers(socket) } })), 0);
+    const live = await fetch(`${url}/livez`);
+    expect(live.status).toBe(200);
+    const ready = await fetch(`${url}/readyz`);
+    const body = (await ready.json()) as { console?: string; status?: string };
+    expect(body.console).toBe("ok");
+    expect(body.status).toBeDefined();
+    // Everything else still reaches the console.
+    const other = await fetch(`${url}/keys`);
+    expect(other.status).toBe(201);
+  });
+
+  it("does not report a client that left as an unreachable console", async () => {
+    const socket = newConsoleSocketPath();
+    const slow = http.createServer(() => undefined); // never answers
+    await listenOn(slow, socket);
+    const url = await front(socket);
+    const { setLogger, createLogger } = await import("@/lib/log");
+    const { PassThrough } = await import("node:stream");
+    const lines: string[] = [];
+    const out = new PassThrough();
+    out.on("data", (c: Buffer) => lines.push(c.toString()));
+    setLogger(createLogger({ format: "json", level: "info", destination: out }));
+    try {
+      const ac = new AbortController();
+      const pending = fetch(`${url}/slow`, { signal: ac.signal }).catch(() => null);
+      await new Promise((r) => setTimeout(r, 100));
+      ac.abort();
+      await pending;
+      await new Promise((r) => setTimeout(r, 100));
+      expect(lines.join("")).not.toContain("console process unreachable");
+    } finally {
+      setLogger(undefined);
+    }
   });
 });

@@ -92,7 +92,8 @@ export function consoleProxy(socketPath: string): http.RequestListener {
   };
 }
 
-function answers(socketPath: string): Promise<boolean> {
+/** Whether the console process answers its /livez (2 s at most). */
+export function consoleAnswers(socketPath: string): Promise<boolean> {
   return new Promise((resolve) => {
     const r = http.request({ socketPath, path: "/livez", method: "GET", timeout: 2000 }, (res) => {
       res.resume();
@@ -141,7 +142,7 @@ export async function spawnConsole(opts: { startTimeoutMs?: number } = {}): Prom
   };
   start();
   const deadline = Date.now() + (opts.startTimeoutMs ?? 120_000);
-  while (!(await answers(socketPath))) {
+  while (!(await consoleAnswers(socketPath))) {
     const c = child as ChildProcess | null;
     if (c && c.exitCode !== null && restarts === 0) throw new Error(`the console process exited during start-up (code ${c.exitCode})`);
     if (Date.now() > deadline) throw new Error("the console process did not start in time");

@@ -1,6 +1,7 @@
 // The HTTP server `npm start` runs: a plain node:http server with the gateway's fast lane in
 // front of Next.js. /api/v1/* goes straight to the gateway core (lib/gateway/adapters/node.ts),
-// everything else — the console, auth, webhooks — to Next's own request handler. With
+// everything else — the console, auth, webhooks — to Next's own request handler, in this process
+// or in the console process behind a Unix socket (./console.ts). With
 // TOLLGATE_FAST_LANE=off every request goes to Next, and /api/v1 is served by the App Router
 // route handlers (the same core behind lib/gateway/adapters/web.ts).
 import http from "node:http";
@@ -12,8 +13,10 @@ import { staticSecurityHeaders } from "@/lib/security/headers";
 import { installObservability } from "@/lib/observability";
 import { livezResponse, readyzResponse } from "@/lib/health";
 import { metricsResponse } from "@/lib/metrics/http";
-import { consoleProxy } from "./console";
+import { consoleAnswers, consoleProxy } from "./console";
 import { drain, drainable } from "./drain";
+
+const consoleAt = (socketPath: string) => ({ handle: consoleProxy(socketPath), up: () => consoleAnswers(socketPath) });
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> | void;
 
@@ -56,7 +59,18 @@ async function writeWebResponse(res: http.ServerResponse, answer: Response): Pro
 }
 
 /** What this process answers itself when the console runs elsewhere: its own probes and metrics. */
-function ownEndpoints(): Map<string, (req: http.IncomingMessage) => Promise<Response>> {
+/**
+ * /readyz of the gateway, with the console process's state beside it. The console does not
+ * decide readiness: the API serves without it, and a load balancer taking the instance out
+ * would take the API down too.
+ */
+async function readyzWithConsole(consoleUp: () => Promise<boolean>): Promise<Response> {
+  const [ready, up] = await Promise.all([readyzResponse(), consoleUp()]);
+  const body = { ...((await ready.json()) as Record<string, unknown>), console: up ? "ok" : "error" };
+  return Response.json(body, { status: ready.status, headers: { "Cache-Control": "no-store" } });
+}
+
+function ownEndpoints(consoleUp: () => Promise<boolean>): Map<string, (req: http.IncomingMessage) => Promise<Response>> {
   const headersOf = (req: http.IncomingMessage) => {
     const h = new Headers();
     const auth = req.headers.authorization;
@@ -65,7 +79,7 @@ function ownEndpoints(): Map<string, (req: http.IncomingMessage) => Promise<Resp
   };
   return new Map<string, (req: http.IncomingMessage) => Promise<Response>>([
     ["/livez", async () => livezResponse()],
-    ["/readyz", () => readyzResponse()],
+    ["/readyz", () => readyzWithConsole(consoleUp)],
     ["/metrics", (req) => metricsResponse(new Request("http://localhost/metrics", { headers: headersOf(req) }))],
   ]);
 }
@@ -75,11 +89,11 @@ function ownEndpoints(): Map<string, (req: http.IncomingMessage) => Promise<Resp
  * `console` (a proxy to the console process, lib/server/console.ts) replaces Next; this process
  * then answers /livez, /readyz and /metrics itself, as they describe the gateway.
  */
-export function requestListener(opts: { next: NextApp | null; fastLane: boolean; console?: http.RequestListener }): http.RequestListener {
+export function requestListener(opts: { next: NextApp | null; fastLane: boolean; console?: { handle: http.RequestListener; up(): Promise<boolean> } }): http.RequestListener {
   installObservability(); // logs, metrics and traces of the gateway (once per process)
   const fast = opts.fastLane ? nodeHandler() : null;
-  const nextHandle = opts.console ?? opts.next?.handle ?? null;
-  const own = opts.console ? ownEndpoints() : null;
+  const nextHandle = opts.console?.handle ?? opts.next?.handle ?? null;
+  const own = opts.console ? ownEndpoints(opts.console.up) : null;
   // What next.config.ts's headers() adds to every /api response when Next.js serves it.
   const apiHeaders = Object.entries(staticSecurityHeaders());
   return (req, res) => {
@@ -131,7 +145,7 @@ export async function listen(listener: http.RequestListener, port: number, hostn
  */
 export async function startServer(opts: { port: number; hostname?: string; fastLane: boolean; dir?: string; consoleSocket?: string }): Promise<DrainableServer> {
   const app = opts.consoleSocket ? null : await prepareNext({ dir: opts.dir, hostname: opts.hostname, port: opts.port });
-  const tracked = drainable(requestListener({ next: app, fastLane: opts.fastLane, console: opts.consoleSocket ? consoleProxy(opts.consoleSocket) : undefined }));
+  const tracked = drainable(requestListener({ next: app, fastLane: opts.fastLane, console: opts.consoleSocket ? consoleAt(opts.consoleSocket) : undefined }));
   const running = await listen(tracked.listener, opts.port, opts.hostname);
   const close = async () => {
     await running.close();
