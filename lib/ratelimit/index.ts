@@ -11,10 +11,11 @@ import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { nextUtcMidnightSeconds, rateHeaders, utcDay, type RateInfo, type WindowInfo } from "./headers";
 import { storeFailed } from "./fail-mode";
-import { ADMIT, concurrencyKey, dayCounterKey, keyConcurrencyKey, REFRESH, RELEASE, UNDO } from "./scripts";
+import { ADMIT, CARRY_DAY, concurrencyKey, dayCounterKey, keyConcurrencyKey, REFRESH, RELEASE, UNDO } from "./scripts";
 import { getLimitStore, redisPrefix, type LimitStore } from "./store";
 import { effectiveLimits, rpmFor, TIER_RPM, TIERS, tierLimits } from "./tiers";
 import { metrics } from "@/lib/metrics";
+import { errFields, log } from "@/lib/log";
 
 export { effectiveLimits, rpmFor, TIER_RPM, TIERS, tierLimits };
 export { rateHeaders, nextUtcMidnightSeconds, type RateInfo, type WindowInfo } from "./headers";
@@ -226,4 +227,18 @@ export async function admit(input: AdmitInput): Promise<Admission> {
     throw new AppError("CONCURRENCY_LIMITED", message, { retryAfterSeconds: 1, headers: rateHeaders({ ...info, remaining: minute.remaining + 1 }, now) });
   }
   return { ...info, release, refresh };
+}
+
+/**
+ * Rotation: the new key starts the UTC day where the old one stands, so rotating a key does not
+ * buy a fresh day quota. Best effort: with the store down the new key starts from zero (logged).
+ */
+export async function carryDayQuota(accountId: string, fromKeyId: string, toKeyId: string, now = Date.now()): Promise<void> {
+  const day = utcDay(now);
+  try {
+    const store = await getLimitStore();
+    await CARRY_DAY.run(store.redis, [dayCounterKey(accountId, fromKeyId, day), dayCounterKey(accountId, toKeyId, day)], [DAY_COUNTER_TTL_SECONDS]);
+  } catch (e) {
+    log("ratelimit").warn({ ...errFields(e), accountId, keyId: toKeyId }, "rate-limit store unreachable: the rotated key's day quota starts from zero");
+  }
 }

@@ -59,3 +59,12 @@ export const REFRESH = new Script(`for i = 1, 2 do
   end
 end
 return 1`);
+
+// A rotated key inherits what its predecessor used today (else rotating would reset the day
+// quota): the old key's count is added to the new key's. Both keys share the account's hash tag.
+export const CARRY_DAY = new Script(`local n = tonumber(redis.call("GET", KEYS[1]) or "0")
+if n > 0 then
+  redis.call("INCRBY", KEYS[2], n)
+  redis.call("EXPIRE", KEYS[2], tonumber(ARGV[1]))
+end
+return n`);

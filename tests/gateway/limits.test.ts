@@ -123,6 +123,23 @@ describe("authentication", () => {
     expect((await getJson(`${gw.base}/credits`, r2.plaintext)).status).toBe(200);
   });
 
+  it("rotation does not buy a fresh day: the new key inherits today's request count and spend", async () => {
+    const { accountId } = await fundedAccount(gw.t);
+    const ctx = { accountId, actorKind: "user" as const };
+    const first = await newKey(gw.t, accountId, { customRpd: 5 });
+    for (let i = 0; i < 3; i++) expect((await getJson(`${gw.base}/credits`, first.key)).status).toBe(200);
+    await gw.t.db.update(apiKeys).set({ spendDay: new Date().toISOString().slice(0, 10), spendDayMicros: 1_234_567n }).where(eq(apiKeys.id, first.id));
+    const r = await rotateKey(gw.t.db, ctx, first.id, { graceHours: 0 });
+    const [row] = await gw.t.db.select().from(apiKeys).where(eq(apiKeys.id, r.key.id));
+    expect(row.spendDayMicros).toBe(1_234_567n);
+    const next = await getJson(`${gw.base}/credits`, r.plaintext);
+    expect(next.status).toBe(200);
+    expect(next.headers.get("x-ratelimit-remaining-day")).toBe("1"); // 3 + this one of 5
+    expect((await getJson(`${gw.base}/credits`, r.plaintext)).status).toBe(200);
+    const over = await getJson(`${gw.base}/credits`, r.plaintext);
+    expect(over.status).toBe(429);
+  });
+
   it("expired key → 401 KEY_EXPIRED", async () => {
     const { accountId } = await fundedAccount(gw.t);
     const { key } = await newKey(gw.t, accountId, { expiresAt: new Date(Date.now() + 800) });
