@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { checkoutSessions, users } from "@/db/schema";
 import type { Db, DbOrTx } from "@/lib/db";
+import { accountStatusOf } from "@/lib/accounts/lifecycle";
 import { writeAudit } from "@/lib/audit";
 import { env, features } from "@/lib/env";
 import { AppError, invalidRequestFromZod, isAppError } from "@/lib/errors";
@@ -48,6 +49,12 @@ export async function startTopUp(db: Db, ctx: BillingContext, input: TopUpInput)
   if (!parsed.success) throw invalidRequestFromZod(parsed.error.issues);
   const { amountMicros } = parsed.data;
   await requireAccountPermission(db, ctx, "billing:write");
+  // A closed (or terminated) account takes no more money: it could never spend it. A suspended
+  // one still may — paying what it owes is how suspensions for debt end.
+  const state = await accountStatusOf(db, ctx.accountId);
+  if (state && (state.status === "closed" || state.status === "terminated")) {
+    throw new AppError("CONFLICT", `This account is ${state.status}; it cannot be topped up.`);
+  }
   const mode = paymentsMode();
   if (mode === "disabled") {
     throw new AppError("CONFLICT", "Payments are not configured on this server (set STRIPE_SECRET_KEY; simulated payments are off in production).");

@@ -1,5 +1,6 @@
 // Top-ups: Checkout Session creation through the real Stripe SDK against the local stand-in,
 // fulfilment from the success page, simulated payments, lots and the low-balance threshold.
+import { closeAccountRecord } from "../../lib/accounts/lifecycle";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { rows } from "@/lib/db";
@@ -62,6 +63,15 @@ async function owner() {
 }
 
 describe("Stripe Checkout", () => {
+  it("a closed account cannot start a top-up (nothing is sent to Stripe)", async () => {
+    useStripe();
+    const ctx = await owner();
+    await closeAccountRecord(t.db, { kind: "user", userId: ctx.userId }, { accountId: ctx.accountId });
+    const before = stripe.requests.length;
+    await expect(startTopUp(t.db, ctx, { amountMicros: 10_000_000n })).rejects.toMatchObject({ code: "CONFLICT" });
+    expect(stripe.requests.length).toBe(before);
+  });
+
   it("creates a session with the amount, USD, account reference, metadata, URLs and an idempotency key", async () => {
     useStripe();
     expect(paymentsMode()).toBe("stripe");
