@@ -131,6 +131,10 @@ describe("targets", () => {
       ["usage_events_share_models_c32", 0.071],
       ["fast_lane_c32_vs_next_noop", 1.5],
     ]);
+    // Background database work seen in the no-op phase (10 ms/s) is not charged to the events.
+    const noop = { ...phase(1, 1000), cpuMsPerRequest: { server: 1, postgres: 0.01 } };
+    const share = evaluateContext({ "tollgate.models.c32": models, "noop.c32": noop }).find((c) => c.id === "usage_events_share_models_c32");
+    expect(share?.value).toBe(0.064); // (0.05 − 10/2000) of 0.7
     expect(evaluateContext({}).every((c) => c.value === null)).toBe(true);
   });
 });

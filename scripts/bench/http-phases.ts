@@ -189,7 +189,9 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
     if (server !== undefined) cpu.server = server;
     if (name.startsWith("noop.") && all.console !== undefined) cpu.console = all.console;
     if (!name.startsWith("noop.")) cpu.mock = all.mock;
-    if (viaTollgate) {
+    // The no-op phase does no database work: its PostgreSQL CPU is the background (autovacuum
+    // after the write-heavy phases, jobs), which the usage-event share subtracts.
+    if (viaTollgate || name.startsWith("noop.")) {
       if (all.postgres !== undefined) cpu.postgres = all.postgres;
       if (all.redis !== undefined) cpu.redis = all.redis;
     }
