@@ -132,9 +132,11 @@ export async function spawnConsole(opts: { startTimeoutMs?: number } = {}): Prom
     fs.rmSync(socketPath, { force: true });
     child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith("--cpu-prof")), path.join(process.cwd(), "scripts/console-server.ts")], { env: childEnv, stdio: ["inherit", "inherit", "inherit", "ipc"] });
     const self = child;
+    const startedAt = Date.now();
     self.on("exit", (code, signal) => {
       if (stopping || child !== self) return;
-      restarts += 1;
+      // The back-off grows with crashes in a row; a console that ran for a minute starts it over.
+      restarts = Date.now() - startedAt > 60_000 ? 1 : restarts + 1;
       const delay = Math.min(30_000, 500 * 2 ** Math.min(restarts, 6));
       consoleLog().error({ code, signal, restartInMs: delay }, "console process exited; starting it again");
       setTimeout(() => !stopping && start(), delay).unref();
