@@ -32,6 +32,15 @@ export function createLogger(opts: { format: "json" | "pretty"; level: string; d
     return pino(base, pretty({ sync: true, colorize: !opts.destination && process.stdout.isTTY, ignore: "pid,hostname,service,component", messageFormat: "{if component}[{component}] {end}{msg}", translateTime: "SYS:HH:MM:ss", destination: opts.destination ?? 1 }));
   }
   if (opts.destination) return pino(base, opts.destination);
+  return pino(base, stdoutDestination());
+}
+
+type Destination = ReturnType<typeof pino.destination>;
+const gd = globalThis as typeof globalThis & { __tollgateStdout?: Destination };
+
+/** One buffered stdout per process, however many loggers are built (tests rebuild them). */
+function stdoutDestination(): Destination {
+  if (gd.__tollgateStdout) return gd.__tollgateStdout;
   // Bounded: a stdout nobody reads drops lines past 16 MiB rather than growing the heap.
   const stdout = pino.destination({ dest: 1, sync: false, minLength: 4096, maxLength: 16 * 1024 * 1024 });
   // Lines wait for 4 KiB to gather, but never longer than this: a quiet server's log stays live.
@@ -49,7 +58,8 @@ export function createLogger(opts: { format: "json" | "pretty"; level: string; d
       // stdout already gone: nothing left to write to
     }
   });
-  return pino(base, stdout);
+  gd.__tollgateStdout = stdout;
+  return stdout;
 }
 
 /** The process-wide logger (shared by Next's bundle and the custom server through globalThis). */
