@@ -1,4 +1,5 @@
 import { readyzResponse } from "@/lib/health";
 
 export const dynamic = "force-dynamic";
-export const GET = readyzResponse;
+// Not `GET = readyzResponse`: Next.js passes the request as the first argument.
+export const GET = () => readyzResponse();

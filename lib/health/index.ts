@@ -74,7 +74,8 @@ export function livezResponse(): Response {
   return Response.json({ status: "ok" }, { headers: noStore });
 }
 
-export async function readyzResponse(): Promise<Response> {
+/** `extra`: informative fields beside readiness (the console process's state); never change the status. */
+export async function readyzResponse(extra: Record<string, string> = {}): Promise<Response> {
   const r = await readiness();
-  return Response.json({ status: r.ready ? "ready" : r.draining ? "draining" : "not_ready", ...r }, { status: r.ready ? 200 : 503, headers: noStore });
+  return Response.json({ status: r.ready ? "ready" : r.draining ? "draining" : "not_ready", ...r, ...extra }, { status: r.ready ? 200 : 503, headers: noStore });
 }

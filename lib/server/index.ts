@@ -65,9 +65,7 @@ async function writeWebResponse(res: http.ServerResponse, answer: Response): Pro
  * would take the API down too.
  */
 async function readyzWithConsole(consoleUp: () => Promise<boolean>): Promise<Response> {
-  const [ready, up] = await Promise.all([readyzResponse(), consoleUp()]);
-  const body = { ...((await ready.json()) as Record<string, unknown>), console: up ? "ok" : "error" };
-  return Response.json(body, { status: ready.status, headers: { "Cache-Control": "no-store" } });
+  return readyzResponse({ console: (await consoleUp()) ? "ok" : "error" });
 }
 
 function ownEndpoints(consoleUp: () => Promise<boolean>): Map<string, (req: http.IncomingMessage) => Promise<Response>> {
