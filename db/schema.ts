@@ -383,7 +383,7 @@ export const requests = pgTable(
     index("requests_overage_idx").on(t.createdAt).where(sql`${t.overageMicros} > 0 OR ${t.unchargedMicros} > 0`),
     check("requests_overage_nonneg", sql`${t.overageMicros} >= 0 AND ${t.unchargedMicros} >= 0`),
     index("requests_created_idx").on(t.createdAt), // retention purge
-    index("requests_model_created_idx").on(t.model, t.createdAt), // who used a model lately (lifecycle notices)
+    index("requests_model_created_idx").on(t.model, t.createdAt).where(sql`${t.model} IS NOT NULL`), // who used a model lately (lifecycle notices)
   ],
 );
 

@@ -107,7 +107,10 @@ export const envSchema = z
     TOLLGATE_WORKERS: z.preprocess(emptyToUndefined, z.union([z.literal("auto"), z.coerce.number().int().min(1).max(64)]).default(1)),
     /** Background jobs in this process: on/off; unset means on, except under NODE_ENV=test (tests drive them directly). */
     TOLLGATE_JOBS: z.preprocess(toOnOff, z.enum(["on", "off"]).optional()),
-    /** The bench's framework-floor route (app/api/noop/route.bench.ts, only in the bench's build) answers only when this is "1". */
+    /**
+     * Set by the bench only: "1" makes its framework-floor route (app/api/noop/route.bench.ts, only
+     * in the bench's build) answer, and lets SIGUSR2 switch usage events off and on (scripts/server.ts).
+     */
     TOLLGATE_BENCH_ROUTES: z.preprocess(emptyToUndefined, z.enum(["1"]).optional()),
     GITHUB_ID: opt,
     GITHUB_SECRET: opt,

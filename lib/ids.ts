@@ -1,4 +1,4 @@
-// Prefixed, URL-safe random ids: the prefix says what the id is (key_, acct_, req_, hold_, ...).
+// Prefixed, URL-safe ids: the prefix says what the id is (key_, acct_, req_, hold_, ...).
 import { randomFillSync } from "node:crypto";
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -45,6 +45,18 @@ export const ID_PREFIXES = {
 
 export type IdKind = keyof typeof ID_PREFIXES;
 
+// Rows written on every API call (requests, holds, ledger entries) and other append-only logs
+// get ids that start with their creation time, so their primary-key b-trees grow at the right
+// edge instead of taking each insert on a random leaf page — which, once an index outgrows
+// memory, is a page read and (after each checkpoint) a full-page image in WAL per insert.
+// The time part is base36 in lower case: it sorts the same under the C and the linguistic
+// collations, and 9 characters last until the year 5188. The other 11 characters are random
+// (65 bits): ids minted in the same millisecond still never collide in practice, and ids stay
+// unguessable, though not secret (every id is checked against the caller's account).
+const TIME_ORDERED = new Set<IdKind>(["request", "hold", "entry", "audit", "notification"]);
+const TIME_CHARS = 9;
+
 export function newId(kind: IdKind): string {
-  return `${ID_PREFIXES[kind]}_${randomBase62(20)}`;
+  if (!TIME_ORDERED.has(kind)) return `${ID_PREFIXES[kind]}_${randomBase62(20)}`;
+  return `${ID_PREFIXES[kind]}_${Date.now().toString(36).padStart(TIME_CHARS, "0")}${randomBase62(20 - TIME_CHARS)}`;
 }

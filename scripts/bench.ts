@@ -127,6 +127,8 @@ async function main(): Promise<number> {
         appUrl: app.url,
         portkeyUrl: portkey?.url,
         routesUrl: routesApp?.url,
+        // One process only: a signal to a cluster's primary would not reach the workers serving.
+        toggleUsageEvents: !WORKERS || WORKERS === "1" ? () => app.proc.kill("SIGUSR2") : undefined,
         gatewayKey: seeded.gateway.key,
         spreadKeys: seeded.gatewaySpread.map((a) => a.key),
         phaseS: PHASE_S,

@@ -9,6 +9,7 @@ import { env } from "@/lib/env";
 import { errFields, log } from "@/lib/log";
 import { joinClusterMetrics, serveClusterMetrics } from "@/lib/metrics/cluster";
 import { startServer } from "@/lib/server";
+import { toggleUsageEventsForBench } from "@/lib/usage/events";
 import { separateConsole, spawnConsole, type ConsoleProcess } from "@/lib/server/console";
 import { workerCount, WorkersConfigError } from "@/lib/server/workers";
 import { initTracing, shutdownTracing } from "@/lib/tracing";
@@ -26,6 +27,13 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     throw err;
+  }
+  if (e.TOLLGATE_BENCH_ROUTES === "1") {
+    // The bench's control for what usage events cost: the same process with and without them.
+    process.on("SIGUSR2", () => {
+      const recording = toggleUsageEventsForBench();
+      serverLog().warn({ recording }, recording ? "usage events recorded again (bench)" : "usage events paused by the bench (SIGUSR2)");
+    });
   }
   // The primary starts the console process; workers inherit its socket.
   let consoleProcess: ConsoleProcess | null = null;

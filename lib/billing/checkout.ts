@@ -12,6 +12,8 @@ import { env, features } from "@/lib/env";
 import { AppError, invalidRequestFromZod, isAppError } from "@/lib/errors";
 import { randomBase62 } from "@/lib/ids";
 import { creditAccount } from "@/lib/ledger";
+import { formatUsd } from "@/lib/money";
+import { notifyStaff } from "@/lib/staff/notifications";
 import type { Actor } from "@/lib/ledger/types";
 import { requireAccountPermission, type BillingContext } from "./access";
 import { checkoutSessionIdSchema, topUpInputSchema, type TopUpInput } from "./schemas";
@@ -173,7 +175,27 @@ async function applyPayment(db: Db, p: Payment, actor: Actor, now?: Date): Promi
       set: { status: "fulfilled", fulfilledAt: sql`coalesce(${checkoutSessions.fulfilledAt}, now())` },
       setWhere: sql`${checkoutSessions.status} <> 'fulfilled'`,
     });
+  await flagPaymentAfterClosure(db, p);
   return { status: credit.created ? "fulfilled" : "already_fulfilled", amountMicros: p.amountMicros, accountId: p.accountId };
+}
+
+/**
+ * A payment that completes after its account closed (a checkout opened before the closure, or a
+ * bank debit that cleared late) is still booked — the money was received, so the ledger shows
+ * it — but the account can never spend it: staff are told to refund it. Checked on every
+ * fulfilment, replays included, and deduplicated per session, so a crash between the credit and
+ * the notice is repaired by Stripe's retry of the event.
+ */
+async function flagPaymentAfterClosure(db: Db, p: Payment): Promise<void> {
+  const state = await accountStatusOf(db, p.accountId);
+  if (!state || (state.status !== "closed" && state.status !== "terminated")) return;
+  await notifyStaff(db, {
+    accountId: p.accountId,
+    kind: "payment_after_closure",
+    title: `Refund due: ${formatUsd(p.amountMicros)} paid to ${state.status} account ${p.accountId}`,
+    body: `Checkout session ${p.sessionId}${p.paymentIntentId ? ` (payment ${p.paymentIntentId})` : ""} completed after the account was ${state.status}. The credit is booked, but the account cannot use it: refund the payment in Stripe (the refund event then takes the credit back).`,
+    dedupeKey: `payment-after-closure:${p.sessionId}`,
+  });
 }
 
 function accountOfSession(session: Stripe.Checkout.Session): string | null {

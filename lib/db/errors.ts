@@ -35,3 +35,11 @@ export function isTransientDbError(e: unknown): boolean {
   }
   return false;
 }
+
+/** A unique constraint refused the row (SQLSTATE 23505). */
+export function isUniqueViolation(e: unknown): boolean {
+  for (const err of chain(e)) {
+    if (typeof err.code === "string" && SQLSTATE.test(err.code)) return err.code === "23505";
+  }
+  return false;
+}

@@ -98,7 +98,7 @@ describe("targets", () => {
 
   it("passes and fails on the documented thresholds", () => {
     const ok = evaluateTargets(
-      { "direct.chat.c1": phase(1, 1), "tollgate.chat.c1": phase(2.5, 1), "portkey.chat.c32": phase(1, 1000), "tollgate.chat.c32": phase(15, 1500) },
+      { "direct.chat.c1": phase(1, 1), "tollgate.chat.c1": phase(2.5, 1), "portkey.chat.c32": phase(1, 1000), "tollgate.chat.c32": phase(15, 1500), "tollgate.models.c32": phase(1, 1900), "tollgate.models.c32.no-events": phase(1, 2000) },
       holds(5000),
       { soak: soak([200, 210, 220, 225, 222, 226]), uncaughtInServerLog: 0 },
     );
@@ -109,10 +109,11 @@ describe("targets", () => {
       ["holds_per_sec_hot_account", true],
       ["rss_after_soak", true],
       ["no_uncaught_exceptions", true],
+      ["usage_events_throughput_cost_c32", true],
       ["tollgate_error_free", true],
     ]);
     const bad = evaluateTargets(
-      { "direct.chat.c1": phase(1, 1), "tollgate.chat.c1": phase(2.6, 1), "portkey.chat.c32": phase(1, 1000), "tollgate.chat.c32": phase(15.1, 1499, 3) },
+      { "direct.chat.c1": phase(1, 1), "tollgate.chat.c1": phase(2.6, 1), "portkey.chat.c32": phase(1, 1000), "tollgate.chat.c32": phase(15.1, 1499, 3), "tollgate.models.c32": phase(1, 1890), "tollgate.models.c32.no-events": phase(1, 2000) },
       holds(4999),
       { soak: soak([200, 220, 240, 260, 280, 299]), uncaughtInServerLog: 1 },
     );

@@ -47,6 +47,19 @@ export function consolePid(serverPid: number | undefined): number | undefined {
   return serverPid ? childrenOf(serverPid).find((c) => c.cmdline.includes("console-server"))?.pid : undefined;
 }
 
+/** Busy CPU time of the whole machine in ms (every process, kernel and interrupts included). */
+export function machineCpuMs(): number | null {
+  try {
+    const line = fs.readFileSync("/proc/stat", "utf8").split("\n")[0];
+    // cpu user nice system idle iowait irq softirq steal …: busy = all but idle and iowait.
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    const busy = f.reduce((a, b) => a + b, 0) - f[3] - (f[4] ?? 0);
+    return (busy / CLOCK_TICKS_PER_S) * 1000;
+  } catch {
+    return null;
+  }
+}
+
 export interface CpuSnapshot {
   /** The gateway: the server process and its cluster workers (not its console process). */
   server: number | null;
@@ -60,9 +73,11 @@ export interface CpuSnapshot {
   postgres: number | null;
   redis: number | null;
   loadgen: number;
+  /** Every process on the machine: what the columns above miss (WAL writer, checkpointer, kernel). */
+  machine: number | null;
 }
 
-export const EMPTY_CPU: CpuSnapshot = { server: 0, console: 0, peer: 0, routes: 0, mock: 0, postgres: 0, redis: 0, loadgen: 0 };
+export const EMPTY_CPU: CpuSnapshot = { server: 0, console: 0, peer: 0, routes: 0, mock: 0, postgres: 0, redis: 0, loadgen: 0, machine: 0 };
 
 export interface CpuSampler {
   snapshot(): Promise<CpuSnapshot>;
@@ -113,6 +128,7 @@ export async function cpuSampler(opts: { serverPid?: number; mockPid?: number; p
         postgres,
         redis: procCpuMs(opts.redisPid),
         loadgen: (self.user + self.system) / 1000,
+        machine: machineCpuMs(),
       };
     },
     async close() {
@@ -128,7 +144,7 @@ export type CpuPerRequest = Partial<Record<keyof CpuSnapshot, number>>;
 export function cpuPerRequest(a: CpuSnapshot, b: CpuSnapshot, requests: number): CpuPerRequest {
   const out: CpuPerRequest = {};
   const n = Math.max(1, requests);
-  for (const k of ["server", "console", "peer", "routes", "mock", "postgres", "redis", "loadgen"] as const) {
+  for (const k of ["server", "console", "peer", "routes", "mock", "postgres", "redis", "loadgen", "machine"] as const) {
     const x = a[k];
     const y = b[k];
     if (x !== null && y !== null) out[k] = Math.round(((y - x) / n) * 1000) / 1000;

@@ -67,6 +67,11 @@ export interface HttpPhaseOptions {
   portkeyUrl?: string;
   /** A second Tollgate with TOLLGATE_FAST_LANE=off: /api/v1 through the App Router (INFO). */
   routesUrl?: string;
+  /**
+   * Switches the Tollgate server's usage events off or back on (SIGUSR2, bench builds only): the
+   * control phase for what recording costs runs on the same process, warm, interleaved.
+   */
+  toggleUsageEvents?: () => void;
   gatewayKey: string;
   /** Keys of distinct accounts, one per worker, for the informative tollgate.chat.c32.spread phase. */
   spreadKeys: string[];
@@ -93,6 +98,7 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
       }
     : null;
   const routes = o.routesUrl ? chatTarget(`${o.routesUrl}/api/v1`, o.gatewayKey, false) : null;
+  const models = (base: string): HttpTarget => ({ url: `${base}/api/v1/models`, method: "GET", headers: { authorization: `Bearer ${o.gatewayKey}` }, validate: validateModels });
   const noop: HttpTarget = { url: `${o.appUrl}/api/noop`, method: "POST", headers: { "content-type": "application/json" }, body: chatBody(false), validate: validateNoop };
 
   const tollgateProblem = (await probe(tollgate(false))) ?? (await probe(tollgate(true)));
@@ -102,7 +108,7 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
   // the first few thousand calls, so without this the first phase through each route (noop.c1,
   // tollgate.chat.c1) would be charged for JIT compilation that later phases get for free.
   if (o.serverWarmupS > 0) {
-    const warm = [noop, ...(tollgateProblem ? [] : [tollgate(false), tollgate(true)]), ...(portkey ? [portkey] : []), ...(routes && !tollgateProblem ? [routes] : [])];
+    const warm = [noop, ...(tollgateProblem ? [] : [tollgate(false), tollgate(true)]), ...(portkey ? [portkey] : []), ...(routes && !tollgateProblem ? [routes] : []), ...(!tollgateProblem ? [models(o.appUrl)] : [])];
     const slice = (o.serverWarmupS * 1000) / (warm.length * 2);
     o.log(`server warm-up (${o.serverWarmupS}s over ${warm.length} routes, not measured)…`);
     // Heavy load first: the light one last leaves the database calm for the c1 phases.
@@ -112,7 +118,8 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
   }
 
   type Target = HttpTarget | ((worker: number) => HttpTarget);
-  const plan: [string, Target, number, boolean][] = [];
+  // [name, target, concurrency, through Tollgate, switch flipped for the phase and back after it]
+  const plan: [string, Target, number, boolean, (() => void)?][] = [];
   for (const c of [1, 32]) {
     plan.push([`direct.chat.c${c}`, direct(false), c, false]);
     plan.push([`tollgate.chat.c${c}`, tollgate(false), c, true]);
@@ -123,7 +130,8 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
   }
   // INFO: a read-only call that books no money — its only database work is its usage event
   // (batched, lib/usage/events.ts), so the phase shows what recording every request costs.
-  plan.push([`tollgate.models.c32`, { url: `${o.appUrl}/api/v1/models`, method: "GET", headers: { authorization: `Bearer ${o.gatewayKey}` }, validate: validateModels }, 32, true]);
+  plan.push([`tollgate.models.c32`, models(o.appUrl), 32, true]);
+  if (o.toggleUsageEvents) plan.push([`tollgate.models.c32.no-events`, models(o.appUrl), 32, true, o.toggleUsageEvents]);
   // Next.js's own floor on this machine (INFO): a no-op App Router route.
   plan.push([`noop.c32`, noop, 32, false]);
   // Not a target: the same load spread over 32 accounts shows how much the single hot account
@@ -156,7 +164,11 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
   for (const group of groups) {
     for (let round = 0; round < rounds; round++) {
       o.log(`round ${round + 1}/${rounds}: ${group.length} phases × ${Math.round(sliceMs) / 1000}s…`);
-      for (const [name, target, concurrency] of group) {
+      for (const [name, target, concurrency, , flip] of group) {
+        if (flip) {
+          flip();
+          await new Promise((res) => setTimeout(res, 100));
+        }
         const pg0 = o.proxies.pg?.snapshot();
         const redis0 = o.proxies.redis?.snapshot();
         const cpu0 = await o.cpu.snapshot();
@@ -166,6 +178,10 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
         // Work a handler does after its response (settling a finished stream) still belongs to it.
         await new Promise((res) => setTimeout(res, 250));
         const cpu1 = await o.cpu.snapshot();
+        if (flip) {
+          flip();
+          await new Promise((res) => setTimeout(res, 100));
+        }
         const a = acc.get(name) ?? { runs: [], cpu: { ...EMPTY_CPU }, pg: { roundTrips: 0, messages: 0 }, redis: { roundTrips: 0, messages: 0 } };
         a.runs.push(run);
         a.cpu = addCpu(a.cpu, cpu0, cpu1);
@@ -196,6 +212,7 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
       if (all.redis !== undefined) cpu.redis = all.redis;
     }
     cpu.loadgen = all.loadgen;
+    if (all.machine !== undefined) cpu.machine = all.machine;
     results[name] = { ...r, cpuMsPerRequest: cpu };
     o.log(`${name}: ${r.rps} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  errors ${r.errors}${r.errors ? ` e.g. ${r.errorSamples[0]}` : ""}  cpu ms/req ${JSON.stringify(cpu)}`);
     if (viaTollgate && (o.proxies.pg || o.proxies.redis)) {
@@ -222,5 +239,6 @@ function addCpu(acc: CpuSnapshot, a: CpuSnapshot, b: CpuSnapshot): CpuSnapshot {
     postgres: add(acc.postgres, a.postgres, b.postgres),
     redis: add(acc.redis, a.redis, b.redis),
     loadgen: acc.loadgen + (b.loadgen - a.loadgen),
+    machine: add(acc.machine, a.machine, b.machine),
   };
 }

@@ -72,6 +72,30 @@ describe("Stripe Checkout", () => {
     expect(stripe.requests.length).toBe(before);
   });
 
+  it("a payment completing after the account closed is booked once and flagged to staff for a refund, once", async () => {
+    useStripe();
+    const ctx = await owner();
+    const { sessionId } = await startTopUp(t.db, ctx, { amountMicros: 20_000_000n });
+    await closeAccountRecord(t.db, { kind: "user", userId: ctx.userId }, { accountId: ctx.accountId });
+    stripe.markPaid(sessionId); // the customer finished paying in the tab they had opened before
+    const results = await Promise.all(Array.from({ length: 5 }, () => fulfilCheckoutSession(t.db, sessionId)));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect((await getCredits(t.db, ctx.accountId)).balanceMicros).toBe(20_000_000n);
+    await fulfilCheckoutSession(t.db, sessionId); // a replayed event
+    const notices = await rows<{ kind: string; title: string; body: string }>(t.db, sql`SELECT kind, title, body FROM staff_notifications WHERE account_id = ${ctx.accountId}`);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ kind: "payment_after_closure" });
+    expect(notices[0].title).toContain("$20.00");
+    expect(notices[0].body).toContain(sessionId);
+    // An open account's payment raises nothing.
+    const open = await owner();
+    const paid = await startTopUp(t.db, open, { amountMicros: 5_000_000n });
+    stripe.markPaid(paid.sessionId);
+    await fulfilCheckoutSession(t.db, paid.sessionId);
+    const none = await rows<{ n: string }>(t.db, sql`SELECT count(*)::text AS n FROM staff_notifications WHERE account_id = ${open.accountId}`);
+    expect(none[0].n).toBe("0");
+  });
+
   it("creates a session with the amount, USD, account reference, metadata, URLs and an idempotency key", async () => {
     useStripe();
     expect(paymentsMode()).toBe("stripe");

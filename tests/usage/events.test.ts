@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requests } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { setDbHandle } from "../../lib/db";
+import { resetEnvCache } from "../../lib/env";
 import { flushUsageEvents, recordUsageEvent, usageEventStats, type UsageEvent } from "../../lib/usage/events";
 import { createTestDb, type TestDb } from "../helpers/db";
 
@@ -77,5 +78,41 @@ describe("usage events", () => {
     await flushUsageEvents();
     expect(usageEventStats().queued).toBe(0);
     expect(await countFor(acct)).toBe(2);
+  });
+
+  it("a batch re-sent after its first attempt committed unseen writes each event once, and the rest of it", async () => {
+    const acct = newId("account");
+    const first = event(acct, { latencyMs: 1 });
+    recordUsageEvent(first);
+    await flushUsageEvents();
+    // The same event again (what a retry after a connection lost past COMMIT sends), with a new one.
+    recordUsageEvent({ ...first });
+    recordUsageEvent(event(acct, { latencyMs: 2 }));
+    await flushUsageEvents();
+    expect(usageEventStats().queued).toBe(0);
+    const got = await t.db.select().from(requests).where(eq(requests.accountId, acct));
+    expect(got.map((r) => r.latencyMs).sort()).toEqual([1, 2]);
+  });
+
+  it("events arriving while a batch is in flight join the next full batch, not a stream of small ones", async () => {
+    const acct = newId("account");
+    // Only full batches count here: the timer (50 ms in this file) would also write partial ones
+    // when a loaded machine stretches the trickle.
+    process.env.USAGE_FLUSH_MS = "60000";
+    resetEnvCache();
+    const before = usageEventStats().batches;
+    for (let i = 0; i < 500; i++) recordUsageEvent(event(acct)); // a full batch: its write starts
+    // A steady trickle over several batch writes (what a busy instance sees): 10 events every ms.
+    for (let tick = 0; tick < 150; tick++) {
+      for (let i = 0; i < 10; i++) recordUsageEvent(event(acct));
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    process.env.USAGE_FLUSH_MS = "50";
+    resetEnvCache();
+    await flushUsageEvents();
+    expect(await countFor(acct)).toBe(2000);
+    // Four full batches (the reader's flush may write a last partial one); writing whatever has trickled in
+    // whenever the previous write returns would be dozens of statements.
+    expect(usageEventStats().batches - before).toBeLessThanOrEqual(5);
   });
 });
