@@ -7,7 +7,7 @@ import type { DbOrTx } from "@/lib/db";
 import { AppError, invalidRequestFromZod } from "@/lib/errors";
 import { writeAudit, type ActorKind } from "@/lib/audit";
 import { newId } from "@/lib/ids";
-import { carryDayQuota } from "@/lib/ratelimit";
+import { carryRateLimits } from "@/lib/ratelimit";
 import { invalidateKey } from "./cache";
 import { displayParts, generateKey, hashKey } from "./format";
 import { createKeySchema, keyIdSchema, rotateKeySchema, updateKeySchema, type CreateKeyInput, type RotateKeyInput, type UpdateKeyInput } from "./schemas";
@@ -225,7 +225,7 @@ export async function rotateKey(db: DbOrTx, ctx: KeyContext, keyId: string, inpu
     return { created, previous };
   });
   await invalidateKey(keyId);
-  await carryDayQuota(ctx.accountId, keyId, result.created.id);
+  await carryRateLimits(ctx.accountId, keyId, result.created.id);
   return { key: view(result.created), plaintext, previous: view(result.previous) };
 }
 

@@ -11,7 +11,7 @@ import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { nextUtcMidnightSeconds, rateHeaders, utcDay, type RateInfo, type WindowInfo } from "./headers";
 import { storeFailed } from "./fail-mode";
-import { ADMIT, CARRY_DAY, concurrencyKey, dayCounterKey, keyConcurrencyKey, REFRESH, RELEASE, UNDO } from "./scripts";
+import { ADD_TO_COUNTER, ADMIT, CARRY_DAY, concurrencyKey, dayCounterKey, keyConcurrencyKey, minuteCounterKey, READ_COUNTER, REFRESH, RELEASE, UNDO } from "./scripts";
 import { getLimitStore, redisPrefix, type LimitStore } from "./store";
 import { effectiveLimits, rpmFor, TIER_RPM, TIERS, tierLimits } from "./tiers";
 import { metrics } from "@/lib/metrics";
@@ -23,6 +23,7 @@ export { concurrencyKey, dayCounterKey, keyConcurrencyKey } from "./scripts";
 export { getLimitStore, resetLimitStore } from "./store";
 
 const WINDOW = "60 s";
+const WINDOW_MS = 60_000;
 // The day counter outlives its day a little (clock skew between instances), then goes.
 const DAY_COUNTER_TTL_SECONDS = 2 * 86_400;
 
@@ -230,15 +231,26 @@ export async function admit(input: AdmitInput): Promise<Admission> {
 }
 
 /**
- * Rotation: the new key starts the UTC day where the old one stands, so rotating a key does not
- * buy a fresh day quota. Best effort: with the store down the new key starts from zero (logged).
+ * Rotation: the new key starts where the old one stands — the UTC day's request count and the
+ * minute window's (current and previous minute) — so rotating a key buys neither a fresh day
+ * quota nor a fresh minute. Best effort: with the store down the new key starts from zero (logged).
  */
-export async function carryDayQuota(accountId: string, fromKeyId: string, toKeyId: string, now = Date.now()): Promise<void> {
+export async function carryRateLimits(accountId: string, fromKeyId: string, toKeyId: string, now = Date.now()): Promise<void> {
   const day = utcDay(now);
+  const minute = Math.floor(now / WINDOW_MS);
   try {
     const store = await getLimitStore();
-    await CARRY_DAY.run(store.redis, [dayCounterKey(accountId, fromKeyId, day), dayCounterKey(accountId, toKeyId, day)], [DAY_COUNTER_TTL_SECONDS]);
+    const carryMinute = async (m: number) => {
+      const n = Number(await READ_COUNTER.run(store.redis, [minuteCounterKey(fromKeyId, m)], []));
+      // The same expiry the limiter gives a counter when it creates it (two windows + 1 s).
+      if (n > 0) await ADD_TO_COUNTER.run(store.redis, [minuteCounterKey(toKeyId, m)], [n, WINDOW_MS * 2 + 1000]);
+    };
+    await Promise.all([
+      CARRY_DAY.run(store.redis, [dayCounterKey(accountId, fromKeyId, day), dayCounterKey(accountId, toKeyId, day)], [DAY_COUNTER_TTL_SECONDS]),
+      carryMinute(minute),
+      carryMinute(minute - 1),
+    ]);
   } catch (e) {
-    log("ratelimit").warn({ ...errFields(e), accountId, keyId: toKeyId }, "rate-limit store unreachable: the rotated key's day quota starts from zero");
+    log("ratelimit").warn({ ...errFields(e), accountId, keyId: toKeyId }, "rate-limit store unreachable: the rotated key's quotas start from zero");
   }
 }

@@ -68,3 +68,17 @@ if n > 0 then
   redis.call("EXPIRE", KEYS[2], tonumber(ARGV[1]))
 end
 return n`);
+
+// The minute window (@upstash/ratelimit's sliding window: one counter per key and minute, named
+// <prefix>:rl:<key id>:<minute>) carried over on rotation. One key per script: the old and the
+// new key's counters are in different Redis Cluster slots.
+export function minuteCounterKey(keyId: string, minute: number): string {
+  return `${redisPrefix()}:rl:${keyId}:${minute}`;
+}
+export const READ_COUNTER = new Script(`return tonumber(redis.call("GET", KEYS[1]) or "0")`);
+export const ADD_TO_COUNTER = new Script(`local n = tonumber(ARGV[1])
+if n > 0 then
+  redis.call("INCRBY", KEYS[1], n)
+  redis.call("PEXPIRE", KEYS[1], tonumber(ARGV[2]))
+end
+return n`);

@@ -140,6 +140,21 @@ describe("authentication", () => {
     expect(over.status).toBe(429);
   });
 
+  it("rotation does not buy a fresh minute: the new key inherits the minute window's count", async () => {
+    const { accountId } = await fundedAccount(gw.t);
+    const ctx = { accountId, actorKind: "user" as const };
+    const first = await newKey(gw.t, accountId, { customRpm: 5 });
+    await awayFromWindowEdge();
+    for (let i = 0; i < 4; i++) expect((await getJson(`${gw.base}/credits`, first.key)).status).toBe(200);
+    const r = await rotateKey(gw.t.db, ctx, first.id, { graceHours: 0 });
+    const next = await getJson(`${gw.base}/credits`, r.plaintext);
+    expect(next.status).toBe(200);
+    expect(next.headers.get("x-ratelimit-remaining")).toBe("0"); // 4 + this one of 5
+    const over = await getJson(`${gw.base}/credits`, r.plaintext);
+    expect(over.status).toBe(429);
+    expect((await over.json()).code).toBe("RATE_LIMITED");
+  });
+
   it("expired key → 401 KEY_EXPIRED", async () => {
     const { accountId } = await fundedAccount(gw.t);
     const { key } = await newKey(gw.t, accountId, { expiresAt: new Date(Date.now() + 800) });
