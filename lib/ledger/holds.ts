@@ -12,20 +12,12 @@ import { isConnectionLoss } from "@/lib/db/errors";
 import { preparedStatement, runPrepared } from "@/lib/db/prepared";
 import { isUniqueViolation, pgConstraint, requirePositive, toBig, toBigOrNull, tsParam } from "./entries";
 import { finishHold } from "./settle";
+import { placeThroughLane, type HoldItem, type HoldRow } from "./hold-batch";
 import type { HoldFailureCode, PlaceHoldInput, PlaceHoldResult } from "./types";
 
 export const DEFAULT_HOLD_TTL_SECONDS = 900;
 const MAX_HOLD_TTL_SECONDS = 7 * 24 * 3600;
 
-interface HoldRow {
-  avail: string;
-  bal: string | null;
-  rem: string | null;
-  cap_left: string | null;
-  amt: string;
-  key_id: string | null;
-  placed: string | number;
-}
 
 export async function placeHold(db: DbOrTx, input: PlaceHoldInput): Promise<PlaceHoldResult> {
   return (await placeHoldReadingBalance(db, input)).result;
@@ -49,39 +41,55 @@ export async function placeHoldReadingBalance(db: DbOrTx, input: PlaceHoldInput)
   const min = input.minMicros < max ? input.minMicros : max;
   const holdId = newId("hold");
 
-  const defaultCap = input.defaultDailyCapMicros ?? null;
-  const values = { accountId, keyId, requestId, holdId, min: min.toString(), max: max.toString(), ttl, defaultCap: defaultCap === null ? null : defaultCap.toString(), now: input.now ? input.now.toISOString() : null };
+  const item: HoldItem = { holdId, keyId, requestId, min, max, ttl, defaultCap: input.defaultDailyCapMicros ?? null };
+  const single = (it: HoldItem) => placeOne(db, accountId, it, input.now);
+  // With an explicit clock (tests, replays) the hold runs alone: a batch uses the database's.
+  const row = input.now ? await single(item) : await placeThroughLane(db, accountId, item, single);
+  if (!row) throw new AppError("NOT_FOUND", `account ${accountId} not found`);
+  if (keyId && !row.key_id) throw new AppError("NOT_FOUND", `key ${keyId} not found on account ${accountId}`);
+  const balanceMicros = row.bal == null ? null : toBig(row.bal);
+  if (isPlaced(row)) return { result: { ok: true, holdId, amountMicros: toBig(row.amt) }, balanceMicros };
+  return { result: { ok: false, ...classify(row, min) }, balanceMicros };
+}
+
+const isPlaced = (row: HoldRow) => row.placed === true || row.placed === "t" || Number(row.placed) > 0;
+
+/** The single-hold statement for one item; undefined when the account does not exist. */
+async function placeOne(db: DbOrTx, accountId: string, it: HoldItem, now: Date | undefined): Promise<HoldRow | undefined> {
+  const values = {
+    accountId,
+    keyId: it.keyId,
+    requestId: it.requestId,
+    holdId: it.holdId,
+    min: it.min.toString(),
+    max: it.max.toString(),
+    ttl: it.ttl,
+    defaultCap: it.defaultCap === null ? null : it.defaultCap.toString(),
+    now: now ? now.toISOString() : null,
+  };
   const run = () => runPrepared<HoldRow>(db, holdStatement("", undefined), values, accountId);
-  let r: HoldRow[];
   try {
     try {
-      r = await run();
+      return (await run())[0];
     } catch (e) {
       // A connection lost mid-statement (failover, restart) leaves the outcome unknown: the hold
       // may have committed. Running the same statement again is safe — the hold id is unique —
       // and tells which it was: placed now, or already there.
       if (!isConnectionLoss(e) || db instanceof PgTransaction) throw e;
-      try {
-        r = await run();
-      } catch (again) {
-        // A unique violation on our own hold id: the first attempt did commit.
-        const amount = isUniqueViolation(again) ? await pendingHoldAmount(db, holdId) : null;
-        if (amount === null) throw again;
-        return { result: { ok: true, holdId, amountMicros: amount }, balanceMicros: null };
-      }
+      return (await run())[0];
     }
   } catch (e) {
+    if (isUniqueViolation(e) && pgConstraint(e) === "holds_pkey" && !(db instanceof PgTransaction)) {
+      // Our own hold id is already there: an earlier attempt (or a batch whose outcome was
+      // unknown) did commit it.
+      const amount = await pendingHoldAmount(db, it.holdId);
+      if (amount !== null) return { avail: "0", bal: null, rem: null, cap_left: null, amt: amount.toString(), key_id: it.keyId, placed: 1 };
+    }
     if (isUniqueViolation(e) && pgConstraint(e) !== "holds_pkey") {
-      throw new AppError("CONFLICT", `request id ${requestId} already has a hold`, { param: "requestId", cause: e });
+      throw new AppError("CONFLICT", `request id ${it.requestId} already has a hold`, { param: "requestId", cause: e });
     }
     throw e;
   }
-  const row = r[0];
-  if (!row) throw new AppError("NOT_FOUND", `account ${accountId} not found`);
-  if (keyId && !row.key_id) throw new AppError("NOT_FOUND", `key ${keyId} not found on account ${accountId}`);
-  const balanceMicros = row.bal == null ? null : toBig(row.bal);
-  if (Number(row.placed) > 0) return { result: { ok: true, holdId, amountMicros: toBig(row.amt) }, balanceMicros };
-  return { result: { ok: false, ...classify(row, min) }, balanceMicros };
 }
 
 async function pendingHoldAmount(db: DbOrTx, holdId: string): Promise<bigint | null> {

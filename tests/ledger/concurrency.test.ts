@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { rows } from "@/lib/db";
 import { adjustCredit, creditAccount, placeHold, refundPurchase, releaseHold, settle, sweepHolds, type PlaceHoldResult } from "@/lib/ledger";
+import { holdBatchStats } from "@/lib/ledger/hold-batch";
 import { createTestDb, type TestDb } from "../helpers/db";
 import { accountRow, entries, expectLedgerOk, keyRow, lots, makeAccount, makeKey, sys, USD } from "./fixtures";
 
@@ -38,6 +39,50 @@ describe("concurrent holds on one account", () => {
     const acct = await accountRow(t.db, a);
     expect(acct.held).toBe(BigInt(K) * hold);
     expect(acct.held <= acct.balance).toBe(true);
+    await expectLedgerOk(t.db, a);
+  });
+
+  it("holds that queue behind one another go in batches, deciding per key and account as one at a time would", async () => {
+    const hold = 100_000n;
+    const a = await funded(7n * hold + 99_999n); // 7 holds, not 8
+    const k1 = await makeKey(t.db, a, { creditLimitMicros: 5n * hold });
+    const k2 = await makeKey(t.db, a, { dailySpendCapMicros: 3n * hold });
+    const before = holdBatchStats();
+    const results = await times(60, (i) => placeHold(t.db, { accountId: a, keyId: i % 3 === 0 ? null : i % 3 === 1 ? k1 : k2, requestId: rid(), minMicros: hold, maxMicros: hold }));
+    const after = holdBatchStats();
+    expect(after.batches).toBeGreaterThan(before.batches); // the path under test ran
+    expect(after.fallbacks).toBe(before.fallbacks);
+    const granted = oks(results);
+    expect(granted).toHaveLength(7);
+    expect((await keyRow(t.db, k1)).held).toBeLessThanOrEqual(5n * hold);
+    expect((await keyRow(t.db, k2)).held).toBeLessThanOrEqual(3n * hold);
+    expect((await accountRow(t.db, a)).held).toBe(7n * hold);
+    for (const r of results.filter((x) => !x.ok)) expect(["INSUFFICIENT_CREDITS", "KEY_CREDIT_LIMIT_REACHED", "DAILY_SPEND_CAP_REACHED"]).toContain(r.code);
+    // The refusals name the limit that bound them: once the account is short, it is the account.
+    const holdIds = granted.map((r) => r.holdId);
+    expect(new Set(holdIds).size).toBe(7);
+    await expectLedgerOk(t.db, a);
+    // Every granted hold is a real pending row with its amount; settling them all balances out.
+    for (const r of granted) expect((await settle(t.db, { holdId: r.holdId, chargeMicros: 1_000n })).status).toBe("settled");
+    expect((await accountRow(t.db, a)).held).toBe(0n);
+    await expectLedgerOk(t.db, a);
+  });
+
+  it("batched holds on two keys of one account stop exactly at each key's credit limit and daily cap", async () => {
+    const hold = 100_000n;
+    const a = await funded(100n * USD);
+    const k1 = await makeKey(t.db, a, { creditLimitMicros: 5n * hold + 99_999n });
+    const k2 = await makeKey(t.db, a, { dailySpendCapMicros: 3n * hold + 99_999n });
+    const before = holdBatchStats();
+    const results = await times(80, (i) => placeHold(t.db, { accountId: a, keyId: i % 2 ? k1 : k2, requestId: rid(), minMicros: hold, maxMicros: hold }));
+    expect(holdBatchStats().batches).toBeGreaterThan(before.batches);
+    expect(oks(results.filter((_, i) => i % 2 === 1))).toHaveLength(5);
+    expect(oks(results.filter((_, i) => i % 2 === 0))).toHaveLength(3);
+    for (const [i, r] of results.entries()) {
+      if (!r.ok) expect(r).toEqual({ ok: false, code: i % 2 ? "KEY_CREDIT_LIMIT_REACHED" : "DAILY_SPEND_CAP_REACHED", availableMicros: 99_999n });
+    }
+    expect((await keyRow(t.db, k1)).held).toBe(5n * hold);
+    expect((await keyRow(t.db, k2)).held).toBe(3n * hold);
     await expectLedgerOk(t.db, a);
   });
 
