@@ -87,33 +87,40 @@ export function placeThroughLane(db: DbOrTx, accountId: string, item: HoldItem, 
 }
 
 async function drain(db: DbOrTx, accountId: string, lane: Lane, single: Single): Promise<void> {
-  while (lane.waiting.length > 0) {
-    const batch = lane.waiting.splice(0, MAX_BATCH);
-    if (batch.length === 1) {
-      await single(batch[0].item).then(batch[0].resolve, batch[0].reject);
-      continue;
+  try {
+    while (lane.waiting.length > 0) {
+      const batch = lane.waiting.splice(0, MAX_BATCH);
+      if (batch.length === 1) {
+        await single(batch[0].item).then(batch[0].resolve, batch[0].reject);
+        continue;
+      }
+      let out: HoldRow[] | null = null;
+      try {
+        out = await runBatch(db, accountId, batch.map((w) => w.item));
+      } catch {
+        out = null;
+      }
+      if (out && out.length === batch.length) {
+        stats.batches++;
+        stats.batchedHolds += batch.length;
+        for (let i = 0; i < batch.length; i++) batch[i].resolve(out[i]);
+      } else if (out && out.length === 0) {
+        for (const w of batch) w.resolve(undefined); // no such account
+      } else {
+        // Outcome unknown or refused as a whole: each call on its own, in order.
+        stats.fallbacks++;
+        for (const w of batch) await single(w.item).then(w.resolve, w.reject);
+      }
     }
-    let out: HoldRow[] | null = null;
-    try {
-      out = await runBatch(db, accountId, batch.map((w) => w.item));
-    } catch {
-      out = null;
-    }
-    if (out && out.length === batch.length) {
-      stats.batches++;
-      stats.batchedHolds += batch.length;
-      for (let i = 0; i < batch.length; i++) batch[i].resolve(out[i]);
-    } else if (out && out.length === 0) {
-      for (const w of batch) w.resolve(undefined); // no such account
+  } finally {
+    // Whatever happened above, the lane never stays closed with callers in it.
+    if (lane.waiting.length > 0) {
+      setImmediate(() => void drain(db, accountId, lane, single));
     } else {
-      // Outcome unknown or refused as a whole: each call on its own, in order.
-      stats.fallbacks++;
-      for (const w of batch) await single(w.item).then(w.resolve, w.reject);
+      lane.busy = false;
+      lanes.get(db)?.delete(accountId);
     }
   }
-  lane.busy = false;
-  const byAccount = lanes.get(db);
-  if (byAccount && lane.waiting.length === 0) byAccount.delete(accountId);
 }
 
 type BatchParam = "accountId" | "holdIds" | "keyIds" | "requestIds" | "mins" | "maxs" | "ttls" | "caps";

@@ -23,6 +23,7 @@ export interface HoldsResult {
 
 const MIN_HOLD = BigInt(1_000);
 const MAX_HOLD = BigInt(10_000);
+const RELEASE_MAX = 20_000;
 
 export async function runHolds(db: Db, targets: BenchAccount[], opts: { callers: number; durationMs: number; warmupMs: number }): Promise<HoldsResult> {
   const holdIds: string[] = [];
@@ -71,14 +72,18 @@ export async function runHolds(db: Db, targets: BenchAccount[], opts: { callers:
   await Promise.all(Array.from({ length: opts.callers }, () => caller()));
   const measuredMs = Math.max(1, performance.now() - (measureStart || warmEnd));
 
-  // Release everything placed (warmup included), with the same number of concurrent callers.
+  // Release what was placed (warmup included), with the same number of concurrent callers — at
+  // most RELEASE_MAX of them: releases on one account go one lock hand-off at a time, and at
+  // tens of thousands of holds per second the rest would take minutes. Holds left pending are
+  // still in the ledger invariants checked below (held = Σ pending holds).
   const releaseLat: number[] = [];
+  const toRelease = holdIds.slice(0, RELEASE_MAX);
   let idx = 0;
   const r0 = performance.now();
   await Promise.all(
     Array.from({ length: opts.callers }, async () => {
-      while (idx < holdIds.length) {
-        const id = holdIds[idx++];
+      while (idx < toRelease.length) {
+        const id = toRelease[idx++];
         const t0 = performance.now();
         await releaseHold(db, id);
         releaseLat.push(performance.now() - t0);
@@ -99,8 +104,8 @@ export async function runHolds(db: Db, targets: BenchAccount[], opts: { callers:
     failureSamples,
     holdsPerSec: Math.round((placedMeasured / measuredMs) * 1000 * 10) / 10,
     latencyMs: summarize(latencies),
-    released: holdIds.length,
-    releasesPerSec: Math.round((holdIds.length / releaseMs) * 1000 * 10) / 10,
+    released: toRelease.length,
+    releasesPerSec: Math.round((toRelease.length / releaseMs) * 1000 * 10) / 10,
     releaseLatencyMs: summarize(releaseLat),
     ledgerViolations,
   };
