@@ -35,7 +35,13 @@ test("sign up, top up, call the API, dispute the charge, get refunded", async ({
   await nav(page, "Usage");
   await expect(page.getByRole("heading", { level: 1, name: "Usage" })).toBeVisible();
   const logRow = page.getByRole("row").filter({ hasText: requestId });
-  await expect(logRow).toContainText("mock-large");
+  // The gateway books the call right after its answer; the console, a process of its own, may
+  // render the page a moment before that commit (documented: other processes see a booking
+  // milliseconds later). Reload until it is there.
+  await expect(async () => {
+    if ((await logRow.count()) === 0) await page.reload();
+    await expect(logRow).toContainText("mock-large", { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
   await expect(logRow).toContainText("200");
   await expect(logRow).toContainText("reported");
   await shot(page, "usage");
