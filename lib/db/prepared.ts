@@ -76,7 +76,8 @@ function poolOf(db: DbOrTx): { query(q: { name: string; text: string; values: un
 function asSql(text: string, values: unknown[]): SQL {
   const parts = text.split(/\$(\d+)/);
   const chunks: SQL[] = [];
-  for (let i = 0; i < parts.length; i++) chunks.push(i % 2 ? sql`${values[Number(parts[i]) - 1]}` : sql.raw(parts[i]));
+  // sql.param: drizzle would otherwise expand an array value into a list of parameters.
+  for (let i = 0; i < parts.length; i++) chunks.push(i % 2 ? sql`${sql.param(values[Number(parts[i]) - 1])}` : sql.raw(parts[i]));
   return sql.join(chunks);
 }
 
