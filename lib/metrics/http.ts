@@ -4,6 +4,8 @@ import { timingSafeEqual, createHash } from "node:crypto";
 import { env } from "@/lib/env";
 import { clusterMetrics } from "./cluster";
 import { METRICS_CONTENT_TYPE, metricsRegistry, setMetricSource } from "./index";
+import { holdBatchStats } from "@/lib/ledger/hold-batch";
+import { usageEventStats } from "@/lib/usage/events";
 import { pendingHoldTotals } from "./sources";
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
@@ -22,6 +24,8 @@ export async function metricsResponse(req: Request): Promise<Response> {
     return new Response("Unauthorized\n", { status: 401, headers: { ...plain, "WWW-Authenticate": 'Bearer realm="metrics"' } });
   }
   setMetricSource("holds", pendingHoldTotals);
+  setMetricSource("holdBatches", holdBatchStats);
+  setMetricSource("usageEvents", usageEventStats);
   const text = (await clusterMetrics()) ?? (await metricsRegistry().metrics());
   return new Response(text, { status: 200, headers: { "Content-Type": METRICS_CONTENT_TYPE, "Cache-Control": "no-store" } });
 }

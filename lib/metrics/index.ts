@@ -12,13 +12,51 @@ export interface MetricSources {
   holds?: () => Promise<{ pending: number; heldMicros: bigint }>;
   /** Circuit state per provider on this instance. */
   circuits?: () => Iterable<[provider: string, state: CircuitState]>;
+  /** This instance's group-committed holds (lib/ledger/hold-batch.ts). */
+  holdBatches?: () => { batches: number; batchedHolds: number; fallbacks: number };
+  /** This instance's usage-event writer (lib/usage/events.ts). */
+  usageEvents?: () => { queued: number; written: number; batches: number; dropped: number; failedFlushes: number };
+}
+
+/** A counter that mirrors a monotonic count kept elsewhere: each scrape adds what it grew by. */
+function mirrored(registry: client.Registry, name: string, help: string, read: () => number | undefined): client.Counter {
+  let seen = 0;
+  return new client.Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      const now = read();
+      if (now !== undefined && now > seen) {
+        this.inc(now - seen);
+        seen = now;
+      }
+    },
+  });
 }
 
 function build(registry: client.Registry, sources: MetricSources) {
   const r = [registry];
   // Latency buckets from a cached key check (~1 ms) to a long completion (2 min).
   const latency = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+  const holdBatches = () => sources.holdBatches?.();
+  const events = () => sources.usageEvents?.();
   return {
+    holdBatches: mirrored(registry, "tollgate_hold_batches_total", "Statements that placed several holds of one account at once (group commit)", () => holdBatches()?.batches),
+    holdsBatched: mirrored(registry, "tollgate_holds_batched_total", "Holds decided in such batches", () => holdBatches()?.batchedHolds),
+    holdBatchFallbacks: mirrored(registry, "tollgate_hold_batch_fallbacks_total", "Batches that failed as a whole, their holds then placed one by one", () => holdBatches()?.fallbacks),
+    usageEventsWritten: mirrored(registry, "tollgate_usage_events_written_total", "Usage events (requests that book no money) written to the request log", () => events()?.written),
+    usageEventsDropped: mirrored(registry, "tollgate_usage_events_dropped_total", "Usage events dropped because the queue was full (database unreachable for long)", () => events()?.dropped),
+    usageEventFlushFailures: mirrored(registry, "tollgate_usage_event_flush_failures_total", "Usage-event batches the database refused (retried with backoff)", () => events()?.failedFlushes),
+    usageEventsQueued: new client.Gauge({
+      name: "tollgate_usage_events_queued",
+      help: "Usage events waiting in this instance's memory to be written",
+      registers: r,
+      collect() {
+        const e = events();
+        if (e) this.set(e.queued);
+      },
+    }),
     requests: new client.Counter({ name: "tollgate_requests_total", help: "API requests answered, by route, HTTP status and model", labelNames: ["route", "status", "model"] as const, registers: r }),
     requestDuration: new client.Histogram({ name: "tollgate_request_duration_seconds", help: "API request latency (until the answer or the stream ended)", labelNames: ["route"] as const, buckets: latency, registers: r }),
     upstreamDuration: new client.Histogram({ name: "tollgate_upstream_duration_seconds", help: "Upstream provider call latency, by provider and outcome", labelNames: ["provider", "outcome"] as const, buckets: latency, registers: r }),
