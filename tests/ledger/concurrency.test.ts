@@ -86,6 +86,23 @@ describe("concurrent holds on one account", () => {
     await expectLedgerOk(t.db, a);
   });
 
+  it("a batch the database refuses as a whole falls back to one statement per hold: only the bad one fails", async () => {
+    const a = await funded(100n * USD);
+    const dup = rid(); // two calls sharing a request id: the batch's INSERT hits the unique key
+    const before = holdBatchStats();
+    const settled = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => placeHold(t.db, { accountId: a, requestId: i === 5 || i === 6 ? dup : rid(), minMicros: 10_000n, maxMicros: 10_000n })),
+    );
+    expect(holdBatchStats().fallbacks).toBeGreaterThan(before.fallbacks);
+    const rejected = settled.filter((r) => r.status === "rejected");
+    expect(rejected).toHaveLength(1);
+    expect((rejected[0] as PromiseRejectedResult).reason).toMatchObject({ code: "CONFLICT" });
+    const placed = settled.filter((r): r is PromiseFulfilledResult<PlaceHoldResult> => r.status === "fulfilled" && r.value.ok);
+    expect(placed).toHaveLength(19);
+    expect((await accountRow(t.db, a)).held).toBe(19n * 10_000n);
+    await expectLedgerOk(t.db, a);
+  });
+
   it("clamped holds never add up to more than the balance", async () => {
     const a = await funded(1_000_000n);
     const results = await times(50, () => placeHold(t.db, { accountId: a, requestId: rid(), minMicros: 30_000n, maxMicros: 90_000n }));
