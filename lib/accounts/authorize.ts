@@ -37,9 +37,4 @@ export async function requireStaff(db: DbOrTx, userId: string): Promise<void> {
   if (!row?.isStaff) throw new AppError("FORBIDDEN", "Only staff can do this.");
 }
 
-export function isUniqueViolation(e: unknown, constraint?: string): boolean {
-  for (let cur = e as { code?: string; constraint?: string; cause?: unknown } | undefined; cur; cur = cur.cause as typeof cur) {
-    if (cur.code === "23505" && (!constraint || cur.constraint === constraint || String((cur as Error).message ?? "").includes(constraint))) return true;
-  }
-  return false;
-}
+export { isUniqueViolation } from "@/lib/db/errors";

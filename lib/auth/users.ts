@@ -8,17 +8,11 @@ import { newId } from "@/lib/ids";
 import { hashPassword, verifyPassword } from "./password";
 import { TERMS_VERSION } from "./terms";
 import { auditUserEvent } from "./events";
+import { isUniqueViolation } from "@/lib/db/errors";
 
 export interface CreatedUser {
   userId: string;
   accountId: string;
-}
-
-function isUniqueViolation(e: unknown): boolean {
-  for (let cur = e as { code?: string; cause?: unknown } | undefined; cur; cur = cur.cause as typeof cur) {
-    if (cur.code === "23505") return true;
-  }
-  return false;
 }
 
 /** A new user who owns a new account. Email must be free (CONFLICT otherwise). */

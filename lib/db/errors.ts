@@ -36,10 +36,15 @@ export function isTransientDbError(e: unknown): boolean {
   return false;
 }
 
-/** A unique constraint refused the row (SQLSTATE 23505). */
-export function isUniqueViolation(e: unknown): boolean {
+/**
+ * A unique constraint refused the row (SQLSTATE 23505) — the named one, when `constraint` is
+ * given (matched on the driver's constraint field, or its message for drivers without one).
+ */
+export function isUniqueViolation(e: unknown, constraint?: string): boolean {
   for (const err of chain(e)) {
-    if (typeof err.code === "string" && SQLSTATE.test(err.code)) return err.code === "23505";
+    if (err.code !== "23505") continue;
+    const named = (err as { constraint?: unknown }).constraint;
+    if (!constraint || named === constraint || String(err.message ?? "").includes(constraint)) return true;
   }
   return false;
 }

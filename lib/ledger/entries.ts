@@ -49,7 +49,7 @@ export function pgConstraint(e: unknown): string | undefined {
   return undefined;
 }
 
-export const isUniqueViolation = (e: unknown) => pgCode(e) === "23505";
+export { isUniqueViolation } from "@/lib/db/errors";
 
 export function toBig(v: unknown): bigint {
   if (typeof v === "bigint") return v;
