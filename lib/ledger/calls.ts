@@ -7,12 +7,17 @@
 // rows, those checks turn the row locks into MultiXacts, and PostgreSQL then deadlocks
 // concurrent placeHold statements ("while locking updated version of tuple"). Without a hold
 // (a refused request) the account row is locked first for the same reason.
-import { sql, type Placeholder, type SQL } from "drizzle-orm";
+// Calls that finish while another call of the same account is being booked queue behind it and
+// are booked together in one statement (settle-batch.ts); an idle account's call goes at once.
+import { sql } from "drizzle-orm";
 import type { usageSourceEnum } from "@/db/schema";
 import { type DbOrTx } from "@/lib/db";
 import { preparedStatement, runPrepared, type PreparedPart } from "@/lib/db/prepared";
-import { inTx, lockAccount } from "./entries";
+import { newId } from "@/lib/ids";
+import { inTx, lockAccount, requireNonNegative } from "./entries";
+import { requestRowInsert, requestRowValues } from "./request-row";
 import { settleWith } from "./settle";
+import { settleThroughLane, type SettleItem } from "./settle-batch";
 
 export type UsageSource = (typeof usageSourceEnum.enumValues)[number];
 
@@ -61,53 +66,6 @@ export interface BookedCall {
   balanceAfterMicros: bigint | null;
 }
 
-// The request row's columns, once: [column, SQL type, value]. Both statements below are built
-// from this list, so a column added here is written on both paths.
-const REQUEST_COLUMNS: [string, string, (c: FinishedCall) => unknown][] = [
-  ["id", "text", (c) => c.requestId],
-  ["account_id", "text", (c) => c.accountId],
-  ["key_id", "text", (c) => c.keyId],
-  ["model", "text", (c) => c.model],
-  ["endpoint", "text", (c) => c.endpoint],
-  ["method", "text", (c) => c.method],
-  ["path", "text", (c) => c.path],
-  ["stream", "boolean", (c) => c.stream],
-  ["status_code", "int", (c) => c.statusCode],
-  ["input_tokens", "int", (c) => c.inputTokens],
-  ["output_tokens", "int", (c) => c.outputTokens],
-  ["hold_micros", "bigint", (c) => c.holdMicros.toString()],
-  ["hold_id", "text", (c) => c.holdId],
-  ["usage_source", "usage_source", (c) => c.usageSource],
-  ["error_code", "text", (c) => c.errorCode],
-  ["latency_ms", "int", (c) => c.latencyMs],
-  ["ttfb_ms", "int", (c) => c.ttfbMs],
-  ["max_tokens_clamped", "int", (c) => c.maxTokensClamped],
-  ["byok", "boolean", (c) => c.byok],
-  ["client_ip_hash", "text", (c) => c.clientIpHash],
-  ["client_request_id", "text", (c) => c.clientRequestId],
-  ["overage_micros", "bigint", (c) => (c.overageMicros ?? 0n).toString()],
-  ["uncharged_micros", "bigint", (c) => (c.unchargedMicros ?? 0n).toString()],
-  ["created_at", "timestamptz", (c) => c.createdAt.toISOString()],
-];
-// Parameter names are prefixed so they never clash with the settlement statement's own.
-const param = (column: string) => `row_${column}`;
-
-function requestRowValues(c: FinishedCall): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [column, , value] of REQUEST_COLUMNS) out[param(column)] = value(c);
-  return out;
-}
-
-/** INSERT … of the request row; `cost` is the SQL of the amount booked. */
-function requestRowInsert(p: Record<string, Placeholder>, cost: SQL, from: SQL): SQL {
-  const columns = sql.raw([...REQUEST_COLUMNS.map(([c]) => c), "cost_micros", "completed_at"].join(", "));
-  const values = sql.join(
-    REQUEST_COLUMNS.map(([c, type]) => sql`${p[param(c)]}::${sql.raw(type)}`),
-    sql`, `,
-  );
-  return sql`INSERT INTO requests (${columns}) SELECT ${values}, ${cost}, now() ${from} ON CONFLICT (id) DO NOTHING RETURNING id`;
-}
-
 /** Inside the settlement statement: the amount comes from its `sc` CTE. */
 function rowWithSettlement(c: FinishedCall): PreparedPart {
   return { key: "request-row", build: (p) => requestRowInsert(p, sql`sc.charged_micros`, sql`FROM sc`), values: requestRowValues(c) };
@@ -122,18 +80,27 @@ const touchKey = preparedStatement<"keyId">((p) => sql`UPDATE api_keys SET last_
  * (once — the request id is the key). Without a hold only the row is written, charged 0.
  */
 export async function recordFinishedCall(db: DbOrTx, call: FinishedCall): Promise<BookedCall> {
-  if (call.holdId) {
-    const s = await settleWith(
-      db,
-      {
-        holdId: call.holdId,
-        chargeMicros: call.chargeMicros,
-        byokFeeMicros: call.byokFeeMicros > 0n ? call.byokFeeMicros : undefined,
-        description: call.model ? `${call.endpoint} ${call.model}` : call.endpoint,
-      },
-      { touchKey: call.touchKey, also: rowWithSettlement(call), accountId: call.accountId },
-    );
-    return { status: s.status, chargedMicros: s.chargedMicros, balanceAfterMicros: s.balanceAfterMicros };
+  const holdId = call.holdId;
+  if (holdId) {
+    requireNonNegative("chargeMicros", call.chargeMicros);
+    requireNonNegative("byokFeeMicros", call.byokFeeMicros);
+    const description = (call.model ? `${call.endpoint} ${call.model}` : call.endpoint).slice(0, 500);
+    const single = async (): Promise<BookedCall> => {
+      const s = await settleWith(
+        db,
+        { holdId, chargeMicros: call.chargeMicros, byokFeeMicros: call.byokFeeMicros > 0n ? call.byokFeeMicros : undefined, description },
+        { touchKey: call.touchKey, also: rowWithSettlement(call), accountId: call.accountId },
+      );
+      return { status: s.status, chargedMicros: s.chargedMicros, balanceAfterMicros: s.balanceAfterMicros };
+    };
+    // Entry ids only for entries the batch can write; an unused one is a placeholder never read.
+    const item: SettleItem = {
+      call: { ...call, holdId },
+      description,
+      chargeEntryId: call.chargeMicros > 0n ? newId("entry") : "",
+      feeEntryId: call.byokFeeMicros > 0n ? newId("entry") : "",
+    };
+    return settleThroughLane(db, item, single);
   }
   await inTx(db, async (tx) => {
     await lockAccount(tx, call.accountId);

@@ -1,18 +1,12 @@
-// Group commit for holds on one account. Every hold locks its account row until it commits, so a
-// busy account places holds one lock hand-off at a time, however many callers wait. Calls that
-// arrive while a hold statement for their account is in flight (on this process, outside a
-// transaction) wait for it and then go together as ONE statement: the account (then each key)
-// is locked once, the holds are sized one after another in arrival order against what the
-// previous ones took — exactly what running them one by one would decide — and written in one
-// commit. A caller alone pays nothing extra: the first call of an idle account runs at once,
-// as the single-hold statement.
-//
-// Anything unexpected in a batch (an error, a lost connection) sends each of its calls down the
-// single-hold path with its own hold id, which tells a hold the batch did commit from one it did
-// not (the hold id is the key): the outcome is the same as if they had never been batched.
+// Group commit for holds on one account (the lanes are lib/db/group-commit.ts). Holds that queue
+// behind one in flight go as ONE statement: the account (then each key) is locked once, the holds
+// are sized one after another in arrival order against what the previous ones took — exactly what
+// running them one by one would decide — and written in one commit. A batch that fails sends each
+// hold down the single-hold path with its own hold id, which tells a hold the batch did commit
+// from one it did not (the hold id is the key).
 import { sql } from "drizzle-orm";
-import { PgTransaction } from "drizzle-orm/pg-core";
 import type { DbOrTx } from "@/lib/db";
+import { groupCommit } from "@/lib/db/group-commit";
 import { preparedStatement, runPrepared } from "@/lib/db/prepared";
 
 export interface HoldItem {
@@ -36,91 +30,23 @@ export interface HoldRow {
   placed: string | number | boolean;
 }
 
-type Single = (item: HoldItem) => Promise<HoldRow | undefined>;
-
-interface Waiting {
-  item: HoldItem;
-  resolve(r: HoldRow | undefined): void;
-  reject(e: unknown): void;
-}
-
-interface Lane {
-  busy: boolean;
-  waiting: Waiting[];
-}
-
 /** The most holds one statement places: bounds its run time and the lock hold of the account. */
 const MAX_BATCH = 64;
 
-const lanes = new WeakMap<object, Map<string, Lane>>();
+const lanes = groupCommit<HoldItem, HoldRow | undefined>({ maxBatch: MAX_BATCH, batch: runBatch });
 
-const stats = { batches: 0, batchedHolds: 0, fallbacks: 0 };
 /** Batches run, holds they decided, and batches that fell back to one statement per hold. */
-export function holdBatchStats(): Readonly<typeof stats> {
-  return { ...stats };
-}
-
-function laneFor(db: DbOrTx, accountId: string): Lane {
-  let byAccount = lanes.get(db);
-  if (!byAccount) lanes.set(db, (byAccount = new Map()));
-  let lane = byAccount.get(accountId);
-  if (!lane) byAccount.set(accountId, (lane = { busy: false, waiting: [] }));
-  return lane;
+export function holdBatchStats(): { batches: number; batchedHolds: number; fallbacks: number } {
+  const s = lanes.stats();
+  return { batches: s.batches, batchedHolds: s.batchedItems, fallbacks: s.fallbacks };
 }
 
 /**
  * Places one hold through the account's lane: at once when the lane is idle (the `single`
  * statement), else with whatever else has queued meanwhile, in one statement.
  */
-export function placeThroughLane(db: DbOrTx, accountId: string, item: HoldItem, single: Single): Promise<HoldRow | undefined> {
-  // A transaction keeps its own connection and order; nothing to share it with.
-  if (db instanceof PgTransaction) return single(item);
-  const lane = laneFor(db, accountId);
-  if (lane.busy) return new Promise((resolve, reject) => lane.waiting.push({ item, resolve, reject }));
-  lane.busy = true;
-  const first = single(item);
-  void first.then(
-    () => drain(db, accountId, lane, single),
-    () => drain(db, accountId, lane, single),
-  );
-  return first;
-}
-
-async function drain(db: DbOrTx, accountId: string, lane: Lane, single: Single): Promise<void> {
-  try {
-    while (lane.waiting.length > 0) {
-      const batch = lane.waiting.splice(0, MAX_BATCH);
-      if (batch.length === 1) {
-        await single(batch[0].item).then(batch[0].resolve, batch[0].reject);
-        continue;
-      }
-      let out: HoldRow[] | null = null;
-      try {
-        out = await runBatch(db, accountId, batch.map((w) => w.item));
-      } catch {
-        out = null;
-      }
-      if (out && out.length === batch.length) {
-        stats.batches++;
-        stats.batchedHolds += batch.length;
-        for (let i = 0; i < batch.length; i++) batch[i].resolve(out[i]);
-      } else if (out && out.length === 0) {
-        for (const w of batch) w.resolve(undefined); // no such account
-      } else {
-        // Outcome unknown or refused as a whole: each call on its own, in order.
-        stats.fallbacks++;
-        for (const w of batch) await single(w.item).then(w.resolve, w.reject);
-      }
-    }
-  } finally {
-    // Whatever happened above, the lane never stays closed with callers in it.
-    if (lane.waiting.length > 0) {
-      setImmediate(() => void drain(db, accountId, lane, single));
-    } else {
-      lane.busy = false;
-      lanes.get(db)?.delete(accountId);
-    }
-  }
+export function placeThroughLane(db: DbOrTx, accountId: string, item: HoldItem, single: (item: HoldItem) => Promise<HoldRow | undefined>): Promise<HoldRow | undefined> {
+  return lanes.run(db, accountId, item, single);
 }
 
 type BatchParam = "accountId" | "holdIds" | "keyIds" | "requestIds" | "mins" | "maxs" | "ttls" | "caps";
@@ -209,7 +135,7 @@ const batchStatement = preparedStatement<BatchParam>(
     ORDER BY alloc.n`,
 );
 
-async function runBatch(db: DbOrTx, accountId: string, items: HoldItem[]): Promise<HoldRow[]> {
+async function runBatch(db: DbOrTx, accountId: string, items: HoldItem[]): Promise<(HoldRow | undefined)[]> {
   const r = await runPrepared<HoldRow & { written: string | number }>(
     db,
     batchStatement("", undefined),
@@ -225,8 +151,9 @@ async function runBatch(db: DbOrTx, accountId: string, items: HoldItem[]): Promi
     },
     accountId,
   );
+  if (r.length === 0) return items.map(() => undefined); // no such account
   const placed = r.filter((x) => x.placed === true || x.placed === "t").length;
   // Every placed item must have its row: anything else and the batch is not trusted.
-  if (r.length > 0 && Number(r[0].written) !== placed) throw new Error("hold batch wrote an unexpected number of holds");
+  if (Number(r[0].written) !== placed) throw new Error("hold batch wrote an unexpected number of holds");
   return r.map((x) => ({ ...x, placed: x.placed === true || x.placed === "t" ? 1 : 0 }));
 }

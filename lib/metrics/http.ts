@@ -5,6 +5,7 @@ import { env } from "@/lib/env";
 import { clusterMetrics } from "./cluster";
 import { METRICS_CONTENT_TYPE, metricsRegistry, setMetricSource } from "./index";
 import { holdBatchStats } from "@/lib/ledger/hold-batch";
+import { settleBatchStats } from "@/lib/ledger/settle-batch";
 import { usageEventStats } from "@/lib/usage/events";
 import { pendingHoldTotals } from "./sources";
 
@@ -25,6 +26,7 @@ export async function metricsResponse(req: Request): Promise<Response> {
   }
   setMetricSource("holds", pendingHoldTotals);
   setMetricSource("holdBatches", holdBatchStats);
+  setMetricSource("settleBatches", settleBatchStats);
   setMetricSource("usageEvents", usageEventStats);
   const text = (await clusterMetrics()) ?? (await metricsRegistry().metrics());
   return new Response(text, { status: 200, headers: { "Content-Type": METRICS_CONTENT_TYPE, "Cache-Control": "no-store" } });

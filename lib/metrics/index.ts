@@ -14,6 +14,7 @@ export interface MetricSources {
   circuits?: () => Iterable<[provider: string, state: CircuitState]>;
   /** This instance's group-committed holds (lib/ledger/hold-batch.ts). */
   holdBatches?: () => { batches: number; batchedHolds: number; fallbacks: number };
+  settleBatches?: () => { batches: number; batchedSettlements: number; fallbacks: number };
   /** This instance's usage-event writer (lib/usage/events.ts). */
   usageEvents?: () => { queued: number; written: number; batches: number; dropped: number; failedFlushes: number };
 }
@@ -40,11 +41,15 @@ function build(registry: client.Registry, sources: MetricSources) {
   // Latency buckets from a cached key check (~1 ms) to a long completion (2 min).
   const latency = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
   const holdBatches = () => sources.holdBatches?.();
+  const settleBatches = () => sources.settleBatches?.();
   const events = () => sources.usageEvents?.();
   return {
     holdBatches: mirrored(registry, "tollgate_hold_batches_total", "Statements that placed several holds of one account at once (group commit)", () => holdBatches()?.batches),
     holdsBatched: mirrored(registry, "tollgate_holds_batched_total", "Holds decided in such batches", () => holdBatches()?.batchedHolds),
     holdBatchFallbacks: mirrored(registry, "tollgate_hold_batch_fallbacks_total", "Batches that failed as a whole, their holds then placed one by one", () => holdBatches()?.fallbacks),
+    settleBatches: mirrored(registry, "tollgate_settle_batches_total", "Statements that booked several finished calls of one account at once (group commit)", () => settleBatches()?.batches),
+    settlementsBatched: mirrored(registry, "tollgate_settlements_batched_total", "Finished calls booked in such batches", () => settleBatches()?.batchedSettlements),
+    settleBatchFallbacks: mirrored(registry, "tollgate_settle_batch_fallbacks_total", "Batches that failed as a whole, their calls then booked one by one", () => settleBatches()?.fallbacks),
     usageEventsWritten: mirrored(registry, "tollgate_usage_events_written_total", "Usage events (requests that book no money) written to the request log", () => events()?.written),
     usageEventsDropped: mirrored(registry, "tollgate_usage_events_dropped_total", "Usage events dropped because the queue was full (database unreachable for long)", () => events()?.dropped),
     usageEventFlushFailures: mirrored(registry, "tollgate_usage_event_flush_failures_total", "Usage-event batches the database refused (retried with backoff)", () => events()?.failedFlushes),

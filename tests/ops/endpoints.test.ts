@@ -32,7 +32,7 @@ it("/metrics wants the bearer token and answers Prometheus text", async () => {
   expect(res.headers.get("content-type")).toContain("text/plain");
   const families = parsePrometheusTextFormat(await res.text());
   const names = families.map((f) => f.name);
-  for (const n of ["tollgate_requests_total", "tollgate_request_duration_seconds", "tollgate_holds_pending", "tollgate_held_micros", "tollgate_job_runs_total", "tollgate_hold_batches_total", "tollgate_usage_events_written_total", "tollgate_usage_events_queued", "process_cpu_user_seconds_total"]) {
+  for (const n of ["tollgate_requests_total", "tollgate_request_duration_seconds", "tollgate_holds_pending", "tollgate_held_micros", "tollgate_job_runs_total", "tollgate_hold_batches_total", "tollgate_settle_batches_total", "tollgate_usage_events_written_total", "tollgate_usage_events_queued", "process_cpu_user_seconds_total"]) {
     expect(names).toContain(n);
   }
   const pending = families.find((f) => f.name === "tollgate_holds_pending")!;
