@@ -150,7 +150,7 @@ export class Reservation {
       this.stop();
       for (let attempt = 0; ; attempt++) {
         try {
-          const r = await releaseHold(await getDb(), this.holdId);
+          const r = await releaseHold(await getDb(), this.holdId, undefined, this.input.accountId);
           return { status: r.status, chargedMicros: r.chargedMicros, balanceAfterMicros: r.balanceAfterMicros };
         } catch (e) {
           if (attempt >= 3 || !isTransientDbError(e)) {

@@ -13,11 +13,10 @@ import { sql } from "drizzle-orm";
 import type { usageSourceEnum } from "@/db/schema";
 import { type DbOrTx } from "@/lib/db";
 import { preparedStatement, runPrepared, type PreparedPart } from "@/lib/db/prepared";
-import { newId } from "@/lib/ids";
 import { inTx, lockAccount, requireNonNegative } from "./entries";
 import { requestRowInsert, requestRowValues } from "./request-row";
 import { settleWith } from "./settle";
-import { settleThroughLane, type SettleItem } from "./settle-batch";
+import { settleItem, settleThroughLane } from "./settle-batch";
 
 export type UsageSource = (typeof usageSourceEnum.enumValues)[number];
 
@@ -93,13 +92,7 @@ export async function recordFinishedCall(db: DbOrTx, call: FinishedCall): Promis
       );
       return { status: s.status, chargedMicros: s.chargedMicros, balanceAfterMicros: s.balanceAfterMicros };
     };
-    // Entry ids only for entries the batch can write; an unused one is a placeholder never read.
-    const item: SettleItem = {
-      call: { ...call, holdId },
-      description,
-      chargeEntryId: call.chargeMicros > 0n ? newId("entry") : "",
-      feeEntryId: call.byokFeeMicros > 0n ? newId("entry") : "",
-    };
+    const item = settleItem(call.accountId, holdId, call.chargeMicros, call.byokFeeMicros, description, !!call.touchKey, call);
     return settleThroughLane(db, item, single);
   }
   await inTx(db, async (tx) => {

@@ -54,10 +54,13 @@ export function requestRowInsert(p: Record<string, Placeholder>, cost: SQL, from
   return sql`INSERT INTO requests (${columns}) SELECT ${values}, ${cost}, now() ${from} ON CONFLICT (id) DO NOTHING RETURNING id`;
 }
 
-/** The rows of many calls as one array parameter per column (same names as requestRowValues). */
-export function requestRowArrays(calls: FinishedCall[]): Record<string, unknown[]> {
+/**
+ * The rows of many calls as one array parameter per column (same names as requestRowValues); a
+ * null call is a row of nulls (no row to write).
+ */
+export function requestRowArrays(calls: (FinishedCall | null)[]): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {};
-  for (const [column, , value] of REQUEST_COLUMNS) out[param(column)] = calls.map(value);
+  for (const [column, , value] of REQUEST_COLUMNS) out[param(column)] = calls.map((c) => (c ? value(c) : null));
   return out;
 }
 

@@ -11,7 +11,7 @@
 // - the calls draw the live lots FIFO as one queue: call i takes the slice
 //   [Σ earlier totals, Σ earlier totals + its total) of the lots laid end to end by expiry, the
 //   first `charge` of it for its charge entry, the rest for its fee entry;
-// - each call's request row, with the amount booked.
+// - each call's request row, with the amount booked (bare settlements and releases have none).
 // A statement that finds its lot snapshot stale (a top-up committed while it waited for the lock,
 // or a lot past its expiry not booked yet) writes nothing, and every call goes through the single
 // statement, which knows how to handle both.
@@ -19,24 +19,38 @@ import { sql } from "drizzle-orm";
 import type { DbOrTx } from "@/lib/db";
 import { ALONE, groupCommit } from "@/lib/db/group-commit";
 import { preparedStatement, runPrepared } from "@/lib/db/prepared";
-import type { BookedCall, FinishedCall } from "./calls";
+import type { FinishedCall } from "./calls";
+import { newId } from "@/lib/ids";
 import { toBig } from "./entries";
 import { REQUEST_COLUMNS, REQUEST_INSERT_COLUMNS, requestRowArrays, requestRowsUnnest } from "./request-row";
 
 export interface SettleItem {
-  call: FinishedCall & { holdId: string };
+  accountId: string;
+  holdId: string;
+  chargeMicros: bigint;
+  byokFeeMicros: bigint;
   description: string | null;
+  touchKey: boolean;
+  /** The call's request row, written with the settlement; null for a bare settle / release. */
+  row: FinishedCall | null;
   chargeEntryId: string;
   feeEntryId: string;
 }
 
+/** What a batched settlement reports (the single statement reports the same for a fresh one). */
+export interface Settled {
+  status: "settled";
+  chargedMicros: bigint;
+  balanceAfterMicros: bigint;
+}
+
 const MAX_BATCH = 64;
 
-const lanes = groupCommit<SettleItem, BookedCall>({
+const lanes = groupCommit<SettleItem, unknown>({
   maxBatch: MAX_BATCH,
   batch: runBatch,
   // Two closings of one hold decide in order (the first wins), never inside one statement.
-  conflictKey: (item) => item.call.holdId,
+  conflictKey: (item) => item.holdId,
 });
 
 /** Batches run, calls they booked, and batches that fell back to one statement per call. */
@@ -45,8 +59,12 @@ export function settleBatchStats(): { batches: number; batchedSettlements: numbe
   return { batches: s.batches, batchedSettlements: s.batchedItems, fallbacks: s.fallbacks };
 }
 
-export function settleThroughLane(db: DbOrTx, item: SettleItem, single: (item: SettleItem) => Promise<BookedCall>): Promise<BookedCall> {
-  return lanes.run(db, item.call.accountId, item, single);
+/**
+ * Settles through the account's lane: at once through `single` when the lane is idle, else with
+ * whatever else has queued meanwhile, in one statement (reported as Settled).
+ */
+export function settleThroughLane<R>(db: DbOrTx, item: SettleItem, single: (item: SettleItem) => Promise<R>): Promise<R | Settled> {
+  return lanes.run(db, item.accountId, item, single) as Promise<R | Settled>;
 }
 
 type BatchParam = "accountId" | "holdIds" | "charges" | "fees" | "descriptions" | "chargeEntryIds" | "feeEntryIds" | "touch";
@@ -146,6 +164,7 @@ const batchStatement = preparedStatement<BatchParam>(
       INSERT INTO requests (${sql.raw(REQUEST_INSERT_COLUMNS)})
       SELECT ${sql.raw(REQUEST_COLUMNS.map(([c]) => `u.${c}`).join(", "))}, hx.t, now()
       FROM ${requestRowsUnnest(p, "u")} JOIN hx ON hx.n = u.n
+      WHERE u.id IS NOT NULL
       ON CONFLICT (id) DO NOTHING
       RETURNING id
     )
@@ -165,20 +184,20 @@ interface BatchRow {
 
 const yes = (v: boolean | string) => v === true || v === "t";
 
-async function runBatch(db: DbOrTx, accountId: string, items: SettleItem[]): Promise<(BookedCall | typeof ALONE)[]> {
+async function runBatch(db: DbOrTx, accountId: string, items: SettleItem[]): Promise<(Settled | typeof ALONE)[]> {
   const r = await runPrepared<BatchRow>(
     db,
     batchStatement("", undefined),
     {
       accountId,
-      holdIds: items.map((i) => i.call.holdId),
-      charges: items.map((i) => i.call.chargeMicros.toString()),
-      fees: items.map((i) => i.call.byokFeeMicros.toString()),
+      holdIds: items.map((i) => i.holdId),
+      charges: items.map((i) => i.chargeMicros.toString()),
+      fees: items.map((i) => i.byokFeeMicros.toString()),
       descriptions: items.map((i) => i.description),
       chargeEntryIds: items.map((i) => i.chargeEntryId),
       feeEntryIds: items.map((i) => i.feeEntryId),
-      touch: items.map((i) => !!i.call.touchKey),
-      ...requestRowArrays(items.map((i) => i.call)),
+      touch: items.map((i) => i.touchKey),
+      ...requestRowArrays(items.map((i) => i.row)),
     },
     accountId,
   );
@@ -189,4 +208,19 @@ async function runBatch(db: DbOrTx, accountId: string, items: SettleItem[]): Pro
       ? { status: "settled", chargedMicros: toBig(row.t), balanceAfterMicros: toBig(row.balance_after) }
       : ALONE,
   );
+}
+
+/** A lane item; entry ids only for the entries it can write (an unused one is never read). */
+export function settleItem(accountId: string, holdId: string, chargeMicros: bigint, byokFeeMicros: bigint, description: string | null, touchKey: boolean, row: FinishedCall | null): SettleItem {
+  return {
+    accountId,
+    holdId,
+    chargeMicros,
+    byokFeeMicros,
+    description,
+    touchKey,
+    row,
+    chargeEntryId: chargeMicros > 0n ? newId("entry") : "",
+    feeEntryId: byokFeeMicros > 0n ? newId("entry") : "",
+  };
 }

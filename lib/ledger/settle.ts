@@ -33,6 +33,7 @@ import { newId } from "@/lib/ids";
 import { preparedStatement, runPrepared, type PreparedPart } from "@/lib/db/prepared";
 import { inTx, lockAccount, requireNonNegative, toBig } from "./entries";
 import { expireAccount } from "./expiry";
+import { settleItem, settleThroughLane } from "./settle-batch";
 import type { SettleInput, SettleResult } from "./types";
 
 interface FinishInput {
@@ -225,7 +226,14 @@ export async function finishHold(db: DbOrTx, f: FinishInput): Promise<Finished |
 }
 
 export async function settle(db: DbOrTx, input: SettleInput): Promise<SettleResult> {
-  return settleWith(db, input, {});
+  // With an explicit clock (tests, replays) the settlement runs alone: a batch uses the database's.
+  if (!input.accountId || input.now) return settleWith(db, input, {});
+  const fee = input.byokFeeMicros ?? 0n;
+  requireNonNegative("chargeMicros", input.chargeMicros);
+  requireNonNegative("byokFeeMicros", fee);
+  const description = input.description ? input.description.slice(0, 500) : null;
+  const item = settleItem(input.accountId, input.holdId, input.chargeMicros, fee, description, false, null);
+  return settleThroughLane(db, item, () => settleWith(db, input, { accountId: input.accountId }));
 }
 
 /** settle() plus the FinishInput extras (touchKey, also) — still one statement on the hot path. */
@@ -258,6 +266,6 @@ export async function settleWith(db: DbOrTx, input: SettleInput, extra: Pick<Fin
 }
 
 /** Settle with charge 0: the hold becomes 'released' and nothing is charged. */
-export function releaseHold(db: DbOrTx, holdId: string, now?: Date): Promise<SettleResult> {
-  return settle(db, { holdId, chargeMicros: 0n, now });
+export function releaseHold(db: DbOrTx, holdId: string, now?: Date, accountId?: string): Promise<SettleResult> {
+  return settle(db, { holdId, chargeMicros: 0n, now, accountId });
 }

@@ -43,6 +43,11 @@ export interface SettleInput {
   byokFeeMicros?: bigint;
   description?: string | null;
   now?: Date;
+  /**
+   * The hold's account, when the caller knows it: settlements of one busy account then share
+   * statements (settle-batch.ts). A hold of another account is still settled correctly.
+   */
+  accountId?: string;
 }
 
 export interface SettleResult {

@@ -26,7 +26,7 @@ const MAX_HOLD = BigInt(10_000);
 const RELEASE_MAX = 20_000;
 
 export async function runHolds(db: Db, targets: BenchAccount[], opts: { callers: number; durationMs: number; warmupMs: number }): Promise<HoldsResult> {
-  const holdIds: string[] = [];
+  const holdIds: { id: string; accountId: string }[] = [];
   const latencies: number[] = [];
   const failureSamples: string[] = [];
   let failed = 0;
@@ -52,7 +52,7 @@ export async function runHolds(db: Db, targets: BenchAccount[], opts: { callers:
         const r = await placeHold(db, { accountId: t.accountId, keyId: t.keyId, requestId: newId("request"), minMicros: MIN_HOLD, maxMicros: MAX_HOLD });
         const ms = performance.now() - t0;
         if (r.ok) {
-          holdIds.push(r.holdId);
+          holdIds.push({ id: r.holdId, accountId: t.accountId });
           if (counted) {
             placedMeasured += 1;
             latencies.push(ms);
@@ -83,9 +83,9 @@ export async function runHolds(db: Db, targets: BenchAccount[], opts: { callers:
   await Promise.all(
     Array.from({ length: opts.callers }, async () => {
       while (idx < toRelease.length) {
-        const id = toRelease[idx++];
+        const h = toRelease[idx++];
         const t0 = performance.now();
-        await releaseHold(db, id);
+        await releaseHold(db, h.id, undefined, h.accountId);
         releaseLat.push(performance.now() - t0);
       }
     }),

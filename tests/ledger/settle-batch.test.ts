@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { rows } from "@/lib/db";
-import { creditAccount, placeHold, recordFinishedCall, type BookedCall, type FinishedCall } from "@/lib/ledger";
+import { creditAccount, placeHold, recordFinishedCall, releaseHold, settle, type BookedCall, type FinishedCall } from "@/lib/ledger";
 import { settleBatchStats } from "@/lib/ledger/settle-batch";
 import { newId } from "@/lib/ids";
 import { createTestDb, type TestDb } from "../helpers/db";
@@ -166,5 +166,30 @@ describe("finished calls booked in batches", () => {
     expect((await entries(t.db, a)).filter((e) => e.type === "expiry")).toHaveLength(1);
     expect(await accountRow(t.db, a)).toEqual({ balance: USD - 120_000n, held: 0n });
     await expectLedgerOk(t.db, a);
+  });
+
+  it("bare settlements and releases that name their account share statements too, and write no request row", async () => {
+    const { a, keys, calls } = await setUp(40);
+    const before = settleBatchStats();
+    const results = await Promise.all(
+      calls.map((c, i) => (i % 2 ? releaseHold(t.db, c.holdId!, undefined, a) : settle(t.db, { holdId: c.holdId!, chargeMicros: 10_000n + BigInt(i), accountId: a }))),
+    );
+    expect(settleBatchStats().batches).toBeGreaterThan(before.batches);
+    const charged = calls.reduce((sum, _c, i) => sum + (i % 2 ? 0n : 10_000n + BigInt(i)), 0n);
+    for (const [i, r] of results.entries()) expect(r).toMatchObject({ status: "settled", chargedMicros: i % 2 ? 0n : 10_000n + BigInt(i) });
+    expect(await accountRow(t.db, a)).toEqual({ balance: 4n * USD - charged, held: 0n });
+    expect((await keyRow(t.db, keys[0])).spent + (await keyRow(t.db, keys[1])).spent).toBe(charged);
+    const n = await rows<{ n: string }>(t.db, sql`SELECT COUNT(*)::text AS n FROM requests WHERE account_id = ${a}`);
+    expect(n[0].n).toBe("0");
+    await expectLedgerOk(t.db, a);
+  });
+
+  it("a hold of another account named by mistake is still settled, through the single statement", async () => {
+    const { calls } = await setUp(6);
+    const other = await makeAccount(t.db);
+    const results = await Promise.all(calls.map((c) => settle(t.db, { holdId: c.holdId!, chargeMicros: 5_000n, accountId: other })));
+    for (const r of results) expect(r).toMatchObject({ status: "settled", chargedMicros: 5_000n });
+    await expectLedgerOk(t.db, calls[0].accountId);
+    await expectLedgerOk(t.db, other);
   });
 });
