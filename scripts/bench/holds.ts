@@ -73,9 +73,8 @@ export async function runHolds(db: Db, targets: BenchAccount[], opts: { callers:
   const measuredMs = Math.max(1, performance.now() - (measureStart || warmEnd));
 
   // Release what was placed (warmup included), with the same number of concurrent callers — at
-  // most RELEASE_MAX of them: releases on one account go one lock hand-off at a time, and at
-  // tens of thousands of holds per second the rest would take minutes. Holds left pending are
-  // still in the ledger invariants checked below (held = Σ pending holds).
+  // most RELEASE_MAX of them, which bounds the phase's run time. Holds left pending are still in
+  // the ledger invariants checked below (held = Σ pending holds).
   const releaseLat: number[] = [];
   const toRelease = holdIds.slice(0, RELEASE_MAX);
   let idx = 0;
