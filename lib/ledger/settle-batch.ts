@@ -21,6 +21,7 @@ import { ALONE, groupCommit } from "@/lib/db/group-commit";
 import { preparedStatement, runPrepared } from "@/lib/db/prepared";
 import type { FinishedCall } from "./calls";
 import { newId } from "@/lib/ids";
+import { SETTLE_ASYNC_COMMIT } from "./commit-mode";
 import { toBig } from "./entries";
 import { REQUEST_COLUMNS, REQUEST_INSERT_COLUMNS, requestRowArrays, requestRowsUnnest } from "./request-row";
 
@@ -72,7 +73,7 @@ type BatchParam = "accountId" | "holdIds" | "charges" | "fees" | "descriptions" 
 const batchStatement = preparedStatement<BatchParam>(
   (p) => sql`
     WITH pn AS (
-      SELECT now() AS now, set_config('synchronous_commit', 'off', true) AS async_commit
+      SELECT now() AS now, set_config('synchronous_commit', ${SETTLE_ASYNC_COMMIT ? "off" : "on"}, true) AS commit_mode
     ),
     pd AS (SELECT (now AT TIME ZONE 'UTC')::date AS day FROM pn),
     -- Materialized, with the account and status as columns: compared to constants, they would
