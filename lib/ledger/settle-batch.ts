@@ -78,7 +78,9 @@ const batchStatement = preparedStatement<BatchParam>(
     pd AS (SELECT (now AT TIME ZONE 'UTC')::date AS day FROM pn),
     -- Materialized, with the account and status as columns: compared to constants, they would
     -- let the planner scan all of a busy account's pending holds (tens of thousands, by its
-    -- indexes) rather than look up a few dozen holds by id.
+    -- indexes) rather than look up a few dozen holds by id; and the holds are matched by
+    -- \`id = ANY(ids)\` too, which tells the planner how few rows it looks for (a join with an
+    -- unnest alone let it pick a sequential scan of the whole holds table).
     req AS MATERIALIZED (
       SELECT *, ${p.accountId}::text AS account_id, 'pending'::hold_status AS pending FROM unnest(${p.holdIds}::text[], ${p.charges}::bigint[], ${p.fees}::bigint[], ${p.descriptions}::text[],
                            ${p.chargeEntryIds}::text[], ${p.feeEntryIds}::text[], ${p.touch}::boolean[]) WITH ORDINALITY
@@ -101,7 +103,8 @@ const batchStatement = preparedStatement<BatchParam>(
       UPDATE holds SET status = (CASE WHEN r.charge + r.fee > 0 THEN 'settled' ELSE 'released' END)::hold_status,
                        charged_micros = r.charge + r.fee, settled_at = pn.now
       FROM req r, pn, chk
-      WHERE holds.id = r.hold_id AND holds.account_id = r.account_id AND holds.status = r.pending AND chk.fresh
+      WHERE holds.id = ANY(${p.holdIds}::text[]) AND holds.id = r.hold_id
+        AND holds.account_id = r.account_id AND holds.status = r.pending AND chk.fresh
       RETURNING holds.id, holds.key_id, holds.amount_micros, holds.request_id,
                 r.n, r.charge, r.fee, r.charge + r.fee AS t, r.description, r.charge_entry_id, r.fee_entry_id, r.touch
     ),
