@@ -23,6 +23,7 @@ import path from "node:path";
 import { startCountingProxy, type CountingProxy } from "./bench/counting-proxy";
 import { consolePid, cpuSampler } from "./bench/cpu";
 import { createBenchDatabase, seedBench, type BenchDatabase } from "./bench/database";
+import { startVacuumStandIn } from "./bench/vacuum";
 import { runHolds, type HoldsResult } from "./bench/holds";
 import { chatBody, MAX_TOKENS, OUTPUT_TOKENS, PROMPT, runHttpPhases, type RoundTrips } from "./bench/http-phases";
 import { runLoad } from "./bench/loadgen";
@@ -88,6 +89,7 @@ async function main(): Promise<number> {
     let soak: SoakResult | { skipped: string } | undefined;
     let uncaught: number | undefined;
     let roundTrips: Record<string, RoundTrips> = {};
+    let vacuumNote: string | null = null;
     if (!flag("skip-http")) {
       const proxies: { pg?: CountingProxy; redis?: CountingProxy } = {};
       if (DIAGNOSE) {
@@ -120,6 +122,9 @@ async function main(): Promise<number> {
       const portkey = flag("no-portkey") ? null : await startPortkeyProcess(path.join(TMP, "portkey.log"));
       if (portkey) stoppers.push(portkey.stop);
       log(`mock upstream ${mock.url}, Tollgate ${app.url}${routesApp ? `, route handlers ${routesApp.url}` : ""}${portkey ? `, Portkey ${portkey.url}` : ""}`);
+      const vacuum = await startVacuumStandIn(db.databaseUrl, log);
+      vacuumNote = vacuum.note;
+      stoppers.push(() => vacuum.stop());
       const cpu = await cpuSampler({ serverPid: app.proc.pid, mockPid: mock.proc.pid, peerPid: portkey?.proc.pid, routesPid: routesApp?.proc.pid, redisPid: await localRedisPid(), databaseUrl: db.databaseUrl });
       stoppers.push(() => cpu.close());
       ({ results: httpResults, roundTrips } = await runHttpPhases({
@@ -134,6 +139,7 @@ async function main(): Promise<number> {
         phaseS: PHASE_S,
         warmupS: WARMUP_S,
         serverWarmupS: SERVER_WARMUP_S,
+        afterServerWarmup: () => vacuum.now(),
         rounds: ROUNDS,
         cpu,
         proxies,
@@ -161,6 +167,7 @@ async function main(): Promise<number> {
         log(`soak: ${r.rps} req/s, RSS ${samples.map(([, mb]) => mb).join(" → ")} MB${consoleMb !== undefined ? `; console process ${consoleMb} MB` : ""}`);
       } else soak = { skipped: SOAK_S > 0 ? "Tollgate phases did not run" : "--no-soak" };
       await cpu.close();
+      await vacuum.stop();
       await app.stop();
       await routesApp?.stop();
       await portkey?.stop();
@@ -205,6 +212,7 @@ async function main(): Promise<number> {
         workers: WORKERS || "default (TOLLGATE_WORKERS unset: 1)",
         peer: "Portkey open-source gateway (@portkey-ai/gateway start-server.js --port=N), headers x-portkey-provider: openai, x-portkey-custom-host: <mock>/v1",
         database: db.kind,
+        ...(vacuumNote ? { vacuum: vacuumNote } : {}),
         redis: process.env.REDIS_URL ? "redis" : "in-process (ioredis-mock)",
         diagnose: DIAGNOSE,
         phaseSeconds: PHASE_S,

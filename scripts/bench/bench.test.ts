@@ -172,3 +172,29 @@ describe("round-trip counting proxies", () => {
     expect(counts.messages).toBe(3);
   });
 });
+
+describe("autovacuum stand-in", () => {
+  it("runs only where the server does not autovacuum, and a pass completes", async () => {
+    const { startVacuumStandIn } = await import("./vacuum");
+    expect((await startVacuumStandIn(undefined, () => undefined)).note).toBeNull(); // PGlite
+    const url = process.env.DATABASE_URL;
+    if (!url) return;
+    const { createTestDb } = await import("../../tests/helpers/db");
+    const t = await createTestDb();
+    try {
+      const c = new (await import("pg")).default.Client({ connectionString: t.url });
+      await c.connect();
+      const off = (await c.query<{ autovacuum: string }>("SHOW autovacuum")).rows[0].autovacuum === "off";
+      await c.end();
+      const lines: string[] = [];
+      const v = await startVacuumStandIn(t.url, (s) => lines.push(s));
+      expect(v.note !== null).toBe(off);
+      await v.now();
+      await v.stop();
+      await v.stop(); // idempotent
+      expect(lines.filter((l) => l.startsWith("vacuum stand-in:"))).toEqual([]); // no failed pass
+    } finally {
+      await t.dispose();
+    }
+  });
+});

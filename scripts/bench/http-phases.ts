@@ -81,6 +81,8 @@ export interface HttpPhaseOptions {
   rounds: number;
   /** Seconds of unmeasured load over every route before the first phase (JIT warm-up). */
   serverWarmupS: number;
+  /** Runs once the server warm-up is over, before the first measured phase. */
+  afterServerWarmup?: () => Promise<void>;
   cpu: CpuSampler;
   proxies: { pg?: CountingProxy; redis?: CountingProxy };
   /** Only phases whose name contains one of these (all when empty). */
@@ -116,6 +118,7 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
       for (const route of warm) await runLoad(route, { concurrency, durationMs: slice, warmupMs: 0 });
     }
   }
+  await o.afterServerWarmup?.();
 
   type Target = HttpTarget | ((worker: number) => HttpTarget);
   // [name, target, concurrency, through Tollgate, switch flipped for the phase and back after it]
