@@ -121,6 +121,7 @@ export function getDbHandle(): Promise<DbHandle> {
       }
       const handle = await openDb({ databaseUrl, dataDir });
       if (TOLLGATE_SKIP_MIGRATE !== "1") await migrate(handle);
+      if (handle.kind === "postgres") void warnWithoutAutovacuum(handle.db);
       return handle;
     })();
     g.__tollgateDb.catch(() => {
@@ -128,6 +129,22 @@ export function getDbHandle(): Promise<DbHandle> {
     });
   }
   return g.__tollgateDb;
+}
+
+/**
+ * The hot statements are cached plans that the planner rebuilds when autovacuum re-analyzes their
+ * tables; a server without autovacuum keeps plans made for tables that have since grown (the
+ * bench measured the gateway at half speed within a minute), and never reclaims dead rows.
+ */
+async function warnWithoutAutovacuum(db: Db): Promise<void> {
+  try {
+    const r = await rows<{ autovacuum: string }>(db, sql`SHOW autovacuum`);
+    if (r[0]?.autovacuum === "off") {
+      log("db").warn("PostgreSQL runs with autovacuum = off: turn it on (or VACUUM ANALYZE regularly), else the gateway slows down as its tables grow");
+    }
+  } catch {
+    // a check, not a requirement
+  }
 }
 
 export async function getDb(): Promise<Db> {
