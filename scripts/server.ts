@@ -4,7 +4,7 @@
 // by the primary. SIGTERM drains each process (lib/server/drain.ts) before it exits; the primary
 // waits for its workers, then stops the console.
 import cluster from "node:cluster";
-import { closeDb } from "@/lib/db";
+import { closeDb, warnWithoutAutovacuum } from "@/lib/db";
 import { env } from "@/lib/env";
 import { errFields, log } from "@/lib/log";
 import { joinClusterMetrics, serveClusterMetrics } from "@/lib/metrics/cluster";
@@ -77,6 +77,8 @@ async function main(): Promise<void> {
   const consoleSocket = consoleProcess?.socketPath ?? e.TOLLGATE_CONSOLE_SOCKET;
   const s = await startServer({ port: e.PORT, hostname: "0.0.0.0", fastLane, consoleSocket });
   if (cluster.isPrimary) serverLog().info({ port: e.PORT, fastLane }, `listening on port ${e.PORT}; /api/v1 via ${fastLane ? "the fast lane (node:http)" : "the App Router route handlers (TOLLGATE_FAST_LANE=off)"}`);
+  // The server's own check (the CLI shares the database code, and its stdout is its output).
+  if (cluster.isPrimary || cluster.worker?.id === 1) void warnWithoutAutovacuum();
   let stopping = false;
   const stop = () => {
     if (stopping) return;

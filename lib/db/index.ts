@@ -121,7 +121,6 @@ export function getDbHandle(): Promise<DbHandle> {
       }
       const handle = await openDb({ databaseUrl, dataDir });
       if (TOLLGATE_SKIP_MIGRATE !== "1") await migrate(handle);
-      if (handle.kind === "postgres") void warnWithoutAutovacuum(handle.db);
       return handle;
     })();
     g.__tollgateDb.catch(() => {
@@ -136,9 +135,11 @@ export function getDbHandle(): Promise<DbHandle> {
  * tables; a server without autovacuum keeps plans made for tables that have since grown (the
  * bench measured the gateway at half speed within a minute), and never reclaims dead rows.
  */
-async function warnWithoutAutovacuum(db: Db): Promise<void> {
+export async function warnWithoutAutovacuum(): Promise<void> {
   try {
-    const r = await rows<{ autovacuum: string }>(db, sql`SHOW autovacuum`);
+    const handle = await getDbHandle();
+    if (handle.kind !== "postgres") return;
+    const r = await rows<{ autovacuum: string }>(handle.db, sql`SHOW autovacuum`);
     if (r[0]?.autovacuum === "off") {
       log("db").warn("PostgreSQL runs with autovacuum = off: turn it on (or VACUUM ANALYZE regularly), else the gateway slows down as its tables grow");
     }
