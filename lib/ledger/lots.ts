@@ -8,6 +8,15 @@ import { big, nowSql, toBig } from "./entries";
 export const LOT_TTL_DAYS = 365;
 
 /**
+ * The settlement statements' FIFO queue of live lots: CTE `lk` (the locked lots) laid end to end
+ * by expiry, each with `rem` and `before` (what the lots ahead of it hold); `pn.now` is the clock.
+ */
+export const LIVE_LOTS_FIFO = sql`
+      SELECT id, remaining_micros AS rem,
+             SUM(remaining_micros) OVER (ORDER BY expires_at, created_at, id) - remaining_micros AS before
+      FROM lk, pn WHERE lk.expires_at > pn.now`;
+
+/**
  * Draws up to amountMicros from the account's lots, earliest expiry first, and records the
  * allocations against entryId. Returns what the lots covered; the rest (if any) is debt, i.e.
  * the balance goes below zero. One statement: cumulative sums pick the lots.

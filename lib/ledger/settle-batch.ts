@@ -22,6 +22,7 @@ import { preparedStatement, runPrepared } from "@/lib/db/prepared";
 import type { FinishedCall } from "./calls";
 import { newId } from "@/lib/ids";
 import { SETTLE_ASYNC_COMMIT } from "./commit-mode";
+import { LIVE_LOTS_FIFO } from "./lots";
 import { toBig } from "./entries";
 import { REQUEST_COLUMNS, REQUEST_INSERT_COLUMNS, requestRowArrays, requestRowsUnnest } from "./request-row";
 
@@ -143,11 +144,7 @@ const batchStatement = preparedStatement<BatchParam>(
       ORDER BY hx.n, x.ord
       RETURNING id
     ),
-    ord AS (
-      SELECT id, remaining_micros AS rem,
-             SUM(remaining_micros) OVER (ORDER BY expires_at, created_at, id) - remaining_micros AS before
-      FROM lk, pn WHERE lk.expires_at > pn.now
-    ),
+    ord AS (${LIVE_LOTS_FIFO}),
     tk AS (
       SELECT hx.charge_entry_id, hx.fee_entry_id, ord.id AS lot_id,
              LEAST(hx.cum, ord.before + ord.rem) - GREATEST(hx.cum - hx.t, ord.before) AS take,

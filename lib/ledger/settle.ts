@@ -22,6 +22,7 @@ import { preparedStatement, runPrepared, type PreparedPart } from "@/lib/db/prep
 import { inTx, lockAccount, requireNonNegative, toBig } from "./entries";
 import { expireAccount } from "./expiry";
 import { SETTLE_ASYNC_COMMIT } from "./commit-mode";
+import { LIVE_LOTS_FIFO } from "./lots";
 import { settleItem, settleThroughLane } from "./settle-batch";
 import type { SettleInput, SettleResult } from "./types";
 
@@ -126,11 +127,7 @@ const settleStatement = preparedStatement<SettleParam, string, { f: FinishInput;
       FROM h, a, pn WHERE ${F} > 0
       RETURNING id
     ),
-    ord AS (
-      SELECT id, remaining_micros AS rem,
-             SUM(remaining_micros) OVER (ORDER BY expires_at, created_at, id) - remaining_micros AS before
-      FROM lk, pn WHERE lk.expires_at > pn.now
-    ),
+    ord AS (${LIVE_LOTS_FIFO}),
     tk AS (
       -- The total is drawn FIFO; the first chargeMicros of it belong to the charge entry,
       -- the rest to the fee entry (the order the entries were written in).
