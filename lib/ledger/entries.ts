@@ -29,6 +29,18 @@ export function nowSql(now: Date | undefined): SQL {
 }
 
 /** PostgreSQL SQLSTATE of an error thrown through drizzle (node-postgres or PGlite). */
+/**
+ * "The hold found by its id is still pending", for statements that look one hold up by id.
+ * Written as a text comparison on purpose: `status = 'pending'` matches the predicate of the
+ * partial index holds_pending_expiry_idx, and when the statistics predate a burst of pending
+ * holds (one busy account, a backlog) the planner takes that "tiny" index over the primary key
+ * and filters every pending hold by id — measured 20–50 ms per settlement with 150,000 pending
+ * holds, against a single primary-key lookup.
+ */
+export function holdIsPending(alias: string): SQL {
+  return sql.raw(`${alias}.status::text = 'pending'`);
+}
+
 export function pgCode(e: unknown): string | undefined {
   let cur: unknown = e;
   for (let depth = 0; cur && depth < 5; depth++) {

@@ -10,7 +10,7 @@ import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { isConnectionLoss } from "@/lib/db/errors";
 import { preparedStatement, runPrepared } from "@/lib/db/prepared";
-import { isUniqueViolation, pgConstraint, requirePositive, toBig, toBigOrNull, tsParam } from "./entries";
+import { holdIsPending, isUniqueViolation, pgConstraint, requirePositive, toBig, toBigOrNull, tsParam } from "./entries";
 import { finishHold } from "./settle";
 import { placeThroughLane, type HoldItem, type HoldRow } from "./hold-batch";
 import type { HoldFailureCode, PlaceHoldInput, PlaceHoldResult } from "./types";
@@ -93,7 +93,7 @@ async function placeOne(db: DbOrTx, accountId: string, it: HoldItem, now: Date |
 }
 
 async function pendingHoldAmount(db: DbOrTx, holdId: string): Promise<bigint | null> {
-  const r = await rows<{ amount_micros: string }>(db, sql`SELECT amount_micros FROM holds WHERE id = ${holdId} AND status = 'pending'`);
+  const r = await rows<{ amount_micros: string }>(db, sql`SELECT amount_micros FROM holds WHERE id = ${holdId} AND ${holdIsPending("holds")}`);
   return r[0] ? toBig(r[0].amount_micros) : null;
 }
 
@@ -214,7 +214,7 @@ export async function extendHold(db: DbOrTx, holdId: string, ttlSeconds: number)
   const r = await rows<{ id: string }>(
     db,
     sql`UPDATE holds SET expires_at = now() + make_interval(secs => ${ttlSeconds}::int)
-        WHERE id = ${holdId} AND status = 'pending' RETURNING id`,
+        WHERE id = ${holdId} AND ${holdIsPending("holds")} RETURNING id`,
   );
   return r.length > 0;
 }

@@ -19,7 +19,7 @@ import { rows, type DbOrTx } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { preparedStatement, runPrepared, type PreparedPart } from "@/lib/db/prepared";
-import { inTx, lockAccount, requireNonNegative, toBig } from "./entries";
+import { holdIsPending, inTx, lockAccount, requireNonNegative, toBig } from "./entries";
 import { expireAccount } from "./expiry";
 import { SETTLE_ASYNC_COMMIT } from "./commit-mode";
 import { LIVE_LOTS_FIFO } from "./lots";
@@ -93,7 +93,7 @@ const settleStatement = preparedStatement<SettleParam, string, { f: FinishInput;
       UPDATE holds SET status = (CASE WHEN ${T} > 0 THEN 'settled' ELSE 'released' END)::hold_status,
                        charged_micros = ${T}, settled_at = pn.now
       FROM pn, chk
-      WHERE holds.id = ${p.holdId} AND holds.status = 'pending' AND chk.fresh
+      WHERE holds.id = ${p.holdId} AND ${holdIsPending("holds")} AND chk.fresh
       RETURNING holds.id, holds.account_id, holds.key_id, holds.amount_micros, holds.request_id, holds.charged_micros
     ),
     a AS (
