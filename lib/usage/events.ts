@@ -40,6 +40,8 @@ export interface UsageEvent {
 
 const BATCH = 500;
 const MAX_QUEUED = 50_000;
+/** Dropped at once when the queue is full (1/50 of it for a smaller bound). */
+const DROP_CHUNK = 1_000;
 
 export interface UsageEventStats {
   queued: number;
@@ -78,12 +80,20 @@ const clip = (s: string | null, n: number) => (s === null ? null : s.length > n 
 export function recordUsageEvent(e: UsageEvent): void {
   const s = state();
   if (s.benchPaused) return;
-  if (s.queue.length >= MAX_QUEUED) {
-    s.queue.shift();
-    s.stats.dropped++;
-  }
+  s.stats.dropped += makeRoom(s.queue, MAX_QUEUED);
   s.queue.push({ ...e, path: clip(e.path, 300)!, model: clip(e.model, 200), method: e.method.slice(0, 10) });
   schedule(s);
+}
+
+/**
+ * Makes room for one more event in a queue bounded by `max`: the oldest go first, DROP_CHUNK of
+ * them at once (the queue only fills while the database is unreachable, and then every request
+ * would otherwise pay for moving ~50,000 entries). Returns how many were dropped.
+ */
+export function makeRoom(queue: unknown[], max: number): number {
+  if (queue.length < max) return 0;
+  const chunk = Math.max(1, Math.min(DROP_CHUNK, Math.floor(max / 50)));
+  return queue.splice(0, chunk + queue.length - max).length;
 }
 
 function schedule(s: State): void {

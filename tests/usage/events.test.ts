@@ -7,7 +7,7 @@ import { requests } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { setDbHandle } from "../../lib/db";
 import { resetEnvCache } from "../../lib/env";
-import { flushUsageEvents, recordUsageEvent, usageEventStats, type UsageEvent } from "../../lib/usage/events";
+import { flushUsageEvents, makeRoom, recordUsageEvent, usageEventStats, type UsageEvent } from "../../lib/usage/events";
 import { createTestDb, type TestDb } from "../helpers/db";
 
 let t: TestDb;
@@ -114,5 +114,27 @@ describe("usage events", () => {
     // Four full batches (the reader's flush may write a last partial one); writing whatever has trickled in
     // whenever the previous write returns would be dozens of statements.
     expect(usageEventStats().batches - before).toBeLessThanOrEqual(5);
+  });
+});
+
+describe("the bounded queue (database unreachable for long)", () => {
+  it("drops the oldest in chunks, keeping order, so a full queue costs a request nothing extra", () => {
+    const q = Array.from({ length: 50_000 }, (_, i) => i);
+    expect(makeRoom(q, 50_000)).toBe(1_000);
+    expect(q.length).toBe(49_000);
+    expect(q[0]).toBe(1_000);
+    q.push(50_000);
+    // The next 999 events find room without moving anything.
+    for (let i = 1; i < 1_000; i++) {
+      expect(makeRoom(q, 50_000)).toBe(0);
+      q.push(50_000 + i);
+    }
+    expect(q.length).toBe(50_000);
+    expect(q.at(-1)).toBe(50_999);
+    // A queue already over its bound (a failed batch put back in front) comes back under it.
+    const over = Array.from({ length: 120 }, (_, i) => i);
+    expect(makeRoom(over, 100)).toBe(22);
+    expect(over[0]).toBe(22);
+    expect(makeRoom([1, 2], 100)).toBe(0);
   });
 });
