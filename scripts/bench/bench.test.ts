@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMockUpstream, type MockUpstream } from "@/mock-upstream/server";
 import { mergeRuns, percentile, runLoad, summarize, type PhaseResult } from "./loadgen";
 import { pgParser, redisParser } from "./counting-proxy";
-import { evaluateContext, evaluateTargets } from "./report";
+import { evaluateContext, evaluateTargets, pairedRoundCosts } from "./report";
 
 let mock: MockUpstream;
 beforeAll(async () => {
@@ -40,9 +40,30 @@ describe("merging slices of a phase", () => {
       measuredMs,
     });
     const merged = mergeRuns([run([1, 2, 3], 1000, 4), run([10, 20], 1000, 2)]);
-    expect(merged).toMatchObject({ requests: 5, sent: 6, rps: 2.5, durationS: 2 });
+    expect(merged).toMatchObject({ requests: 5, sent: 6, rps: 2.5, durationS: 2, sliceRps: [3, 2] });
     expect(merged.latencyMs.p50).toBe(3);
     expect(merged.ttfbMs.max).toBe(10);
+  });
+});
+
+describe("usage-event cost, round by round", () => {
+  it("compares each round's two slices with events against its two without", () => {
+    // Round 1: 1 − 180/200; round 2: 1 − 190/200.
+    expect(pairedRoundCosts([90, 90, 100, 90], [100, 100, 100, 100]).map((c) => Math.round(c * 1000) / 1000)).toEqual([0.1, 0.05]);
+    expect(pairedRoundCosts([90, 90, 100], [100, 100, 100])).toEqual([]);
+    expect(pairedRoundCosts([90, 90], [100])).toEqual([]);
+  });
+
+  it("reports the median round, and the whole-phase ratio in the note", () => {
+    const phase = (rps: number, sliceRps: number[]): PhaseResult => ({ concurrency: 32, durationS: 6, requests: 1, sent: 1, errors: 0, errorSamples: [], rps, sliceRps, latencyMs: summarize([1]), ttfbMs: summarize([1]) });
+    const targets = evaluateTargets(
+      { "tollgate.models.c32": phase(880, [1000, 1000, 500, 500, 960, 960]), "tollgate.models.c32.no-events": phase(1000, [1000, 1000, 1000, 1000, 1000, 1000]) },
+      undefined,
+    );
+    const t = targets.find((x) => x.id === "usage_events_throughput_cost_c32")!;
+    expect(t.value).toBe(0.04);
+    expect(t.pass).toBe(true);
+    expect(t.note).toContain("whole phases: 0.12");
   });
 });
 

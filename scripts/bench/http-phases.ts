@@ -121,8 +121,10 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
   await o.afterServerWarmup?.();
 
   type Target = HttpTarget | ((worker: number) => HttpTarget);
-  // [name, target, concurrency, through Tollgate, switch flipped for the phase and back after it]
-  const plan: [string, Target, number, boolean, (() => void)?][] = [];
+  // [name, target, concurrency, through Tollgate, switch flipped for the phase and back after it,
+  //  share of a slice (default 1)]; a name listed twice runs twice per round, its runs merged.
+  type PlanEntry = [string, Target, number, boolean, (() => void)?, number?];
+  const plan: PlanEntry[] = [];
   for (const c of [1, 32]) {
     plan.push([`direct.chat.c${c}`, direct(false), c, false]);
     plan.push([`tollgate.chat.c${c}`, tollgate(false), c, true]);
@@ -133,8 +135,16 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
   }
   // INFO: a read-only call that books no money — its only database work is its usage event
   // (batched, lib/usage/events.ts), so the phase shows what recording every request costs.
-  plan.push([`tollgate.models.c32`, models(o.appUrl), 32, true]);
-  if (o.toggleUsageEvents) plan.push([`tollgate.models.c32.no-events`, models(o.appUrl), 32, true, o.toggleUsageEvents]);
+  // With and without usage events, in half slices ordered A B B A in every round: a drift of the
+  // machine's speed within the round then weighs on both sides alike (the target compares them
+  // round by round, see report.ts).
+  if (o.toggleUsageEvents) {
+    const withEvents: PlanEntry = [`tollgate.models.c32`, models(o.appUrl), 32, true, undefined, 0.5];
+    const without: PlanEntry = [`tollgate.models.c32.no-events`, models(o.appUrl), 32, true, o.toggleUsageEvents, 0.5];
+    plan.push(withEvents, without, without, withEvents);
+  } else {
+    plan.push([`tollgate.models.c32`, models(o.appUrl), 32, true]);
+  }
   // Next.js's own floor on this machine (INFO): a no-op App Router route.
   plan.push([`noop.c32`, noop, 32, false]);
   // Not a target: the same load spread over 32 accounts shows how much the single hot account
@@ -164,10 +174,11 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
   const rounds = Math.max(1, Math.floor(o.rounds));
   const sliceMs = (o.phaseS * 1000) / rounds;
   const groups = [todo.filter(([, , c]) => c === 1), todo.filter(([, , c]) => c !== 1)].filter((g) => g.length > 0);
+  const warmed = new Set<string>();
   for (const group of groups) {
     for (let round = 0; round < rounds; round++) {
       o.log(`round ${round + 1}/${rounds}: ${group.length} phases × ${Math.round(sliceMs) / 1000}s…`);
-      for (const [name, target, concurrency, , flip] of group) {
+      for (const [name, target, concurrency, , flip, share] of group) {
         if (flip) {
           flip();
           await new Promise((res) => setTimeout(res, 100));
@@ -176,8 +187,9 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
         const redis0 = o.proxies.redis?.snapshot();
         const cpu0 = await o.cpu.snapshot();
         // A full warm-up the first time; later slices only re-open their keep-alive connections.
-        const warmupMs = round === 0 ? o.warmupS * 1000 : Math.min(300, o.warmupS * 1000);
-        const run = await runLoadRaw(target, { concurrency, durationMs: sliceMs, warmupMs });
+        const warmupMs = !warmed.has(name) ? o.warmupS * 1000 : Math.min(300, o.warmupS * 1000);
+        warmed.add(name);
+        const run = await runLoadRaw(target, { concurrency, durationMs: sliceMs * (share ?? 1), warmupMs });
         // Work a handler does after its response (settling a finished stream) still belongs to it.
         await new Promise((res) => setTimeout(res, 250));
         const cpu1 = await o.cpu.snapshot();
@@ -199,7 +211,7 @@ export async function runHttpPhases(o: HttpPhaseOptions): Promise<{ results: Rec
 
   for (const [name, , , viaTollgate] of todo) {
     const a = acc.get(name);
-    if (!a) continue;
+    if (!a || results[name]) continue;
     const r = mergeRuns(a.runs);
     const all = cpuPerRequest(EMPTY_CPU, a.cpu, r.sent);
     // Each phase reports the processes on its path; "server" is the gateway it measures.

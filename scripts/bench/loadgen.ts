@@ -35,6 +35,8 @@ export interface PhaseResult {
   errors: number;
   errorSamples: string[];
   rps: number;
+  /** req/s of each measured slice, in the order they ran (merged phases only). */
+  sliceRps?: number[];
   latencyMs: LatencySummary;
   ttfbMs: LatencySummary;
   /** CPU ms per request of each process involved (filled in by the phase runner). */
@@ -109,6 +111,7 @@ export function mergeRuns(runs: RawRun[]): PhaseResult {
     errors: runs.reduce((n, r) => n + r.result.errors, 0),
     errorSamples: runs.flatMap((r) => r.result.errorSamples).slice(0, 5),
     rps: Math.round((samples.length / measuredMs) * 1000 * 10) / 10,
+    sliceRps: runs.map((r) => Math.round((r.samples.length / Math.max(1, r.measuredMs)) * 1000 * 10) / 10),
     latencyMs: summarize(samples.map((x) => x.totalMs)),
     ttfbMs: summarize(samples.map((x) => x.ttfbMs)),
   };
